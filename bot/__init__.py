@@ -1,0 +1,1 @@
+"""社区通: channels, the staff and web service, and the entry points that start everything."""

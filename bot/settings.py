@@ -1,0 +1,79 @@
+"""Every setting of the assistant, read from the environment in one place.
+
+Entry points call :func:`get_settings`; nothing else reads environment
+variables, so the README's table of settings is the whole truth.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Optional
+
+from pydantic import BaseSettings, Field, validator
+
+
+class Settings(BaseSettings):
+    """Defaults give the embedded set-up: SQLite files, everything on loopback."""
+
+    database_url: str = Field("sqlite:///var/app.db", env="DATABASE_URL")
+    bind_host: str = Field("127.0.0.1", env="BIND_HOST")
+    rasa_port: int = Field(5005, env="RASA_PORT")
+    action_port: int = Field(5055, env="ACTION_PORT")
+    staff_port: int = Field(8000, env="STAFF_PORT")
+    rasa_api_token: Optional[str] = Field(None, env="RASA_API_TOKEN")
+    model_path: str = Field("models/current.tar.gz", env="MODEL_PATH")
+    tracker_db: str = Field("var/trackers.db", env="TRACKER_DB")
+
+    staff_admin_user: Optional[str] = Field(None, env="STAFF_ADMIN_USER")
+    staff_admin_password: Optional[str] = Field(None, env="STAFF_ADMIN_PASSWORD")
+
+    # The sample community's own facts (幸福社区); a real community sets its own.
+    community_name: str = Field("幸福社区", env="COMMUNITY_NAME")
+    duty_phone: str = Field("025-8888 0000", env="COMMUNITY_DUTY_PHONE")
+    staff_hours: str = Field("周一至周五 8:30-17:30", env="STAFF_HOURS")
+    timezone: str = Field("Asia/Shanghai", env="TIMEZONE")
+
+    wechat_token: Optional[str] = Field(None, env="WECHAT_TOKEN")
+    wechat_app_id: Optional[str] = Field(None, env="WECHAT_APP_ID")
+    wechat_app_secret: Optional[str] = Field(None, env="WECHAT_APP_SECRET")
+    wechat_aes_key: Optional[str] = Field(None, env="WECHAT_AES_KEY")
+    wechat_api_base: str = Field("https://api.weixin.qq.com/cgi-bin/", env="WECHAT_API_BASE")
+    telegram_token: Optional[str] = Field(None, env="TELEGRAM_TOKEN")
+    telegram_api_base: str = Field("https://api.telegram.org/bot", env="TELEGRAM_API_BASE")
+    telegram_secret_token: Optional[str] = Field(None, env="TELEGRAM_SECRET_TOKEN")
+
+    public_rasa_url_override: Optional[str] = Field(None, env="PUBLIC_RASA_URL")
+    log_level: str = Field("INFO", env="LOG_LEVEL")
+
+    @validator("rasa_port", "action_port", "staff_port")
+    def _port_in_range(cls, port: int) -> int:
+        if not 0 < port < 65536:
+            raise ValueError("a port must be between 1 and 65535")
+        return port
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.bind_host}:{self.rasa_port}"
+
+    @property
+    def public_rasa_url(self) -> str:
+        """Where a resident's browser reaches Rasa (set PUBLIC_RASA_URL behind a proxy)."""
+        return self.public_rasa_url_override or f"http://{self._browser_host}:{self.rasa_port}"
+
+    @property
+    def _browser_host(self) -> str:
+        return "localhost" if self.bind_host in ("0.0.0.0", "127.0.0.1", "::") else self.bind_host
+
+    @property
+    def action_url(self) -> str:
+        return f"http://{self.bind_host}:{self.action_port}/webhook"
+
+    @property
+    def staff_url(self) -> str:
+        return f"http://{self.bind_host}:{self.staff_port}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The validated settings of this process (read once)."""
+    return Settings()

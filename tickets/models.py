@@ -1,0 +1,198 @@
+"""Tables of the ticket store (SQLAlchemy 1.4, written in its 2.0 style)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores UTC and always hands back aware datetimes, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the ticket store; pass an aware one")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class TicketKind(str, enum.Enum):
+    complaint = "complaint"
+    suggestion = "suggestion"
+    booking = "booking"
+    handoff = "handoff"
+    emergency = "emergency"
+    legal = "legal"
+
+
+class TicketStatus(str, enum.Enum):
+    new = "new"
+    assigned = "assigned"
+    in_progress = "in_progress"
+    resolved = "resolved"
+    closed = "closed"
+    cancelled = "cancelled"
+
+
+class Priority(int, enum.Enum):
+    """Lower sorts first in the staff queue."""
+
+    urgent = 0
+    high = 1
+    normal = 2
+
+
+class PostStatus(str, enum.Enum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+    closed = "closed"
+
+
+class PostKind(str, enum.Enum):
+    need = "need"
+    offer = "offer"
+
+
+def _enum(kind: type[enum.Enum], name: str) -> Enum:
+    """Enums stored as their values in a VARCHAR, so a new value needs no ALTER TYPE."""
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        create_constraint=False,
+        length=20,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class DailyCounter(Base):
+    """The last ticket sequence handed out on a day (Asia/Shanghai date)."""
+
+    __tablename__ = "daily_counters"
+
+    day = Column(String(8), primary_key=True)
+    last = Column(Integer, nullable=False, default=0)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id = Column(Integer, primary_key=True)
+    number = Column(String(20), unique=True, nullable=False, index=True)
+    kind = Column(_enum(TicketKind, "ticket_kind"), nullable=False, index=True)
+    status = Column(_enum(TicketStatus, "ticket_status"), nullable=False, default=TicketStatus.new, index=True)
+    category = Column(String(40), nullable=False, default="other")
+    department = Column(String(60), nullable=False)
+    priority = Column(SmallInteger, nullable=False, default=Priority.normal.value)
+    title = Column(String(200), nullable=False)
+    description = Column(Text, nullable=False, default="")
+    address = Column(String(200))
+    channel = Column(String(30), nullable=False, default="rest")
+    sender_id = Column(String(128), nullable=False, index=True)
+    contact_name = Column(String(60))
+    contact_phone = Column(String(30))
+    transcript = Column(JSON, nullable=False, default=list)
+    deadline = Column(UTCDateTime, nullable=False)
+    rating = Column(SmallInteger)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    closed_at = Column(UTCDateTime)
+
+    booking = relationship("Booking", back_populates="ticket", uselist=False)
+    events = relationship("TicketEvent", back_populates="ticket", order_by="TicketEvent.id")
+
+    def __repr__(self) -> str:  # no contact data: this may end up in a log
+        return f"<Ticket {self.number} {self.kind} {self.status}>"
+
+
+class Booking(Base):
+    __tablename__ = "bookings"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"), unique=True, nullable=False)
+    service_id = Column(String(60), nullable=False)
+    service_name = Column(String(60), nullable=False)
+    scheduled_at = Column(UTCDateTime, nullable=False, index=True)
+    at_home = Column(Integer, nullable=False, default=0)
+
+    ticket = relationship("Ticket", back_populates="booking")
+
+
+class TicketEvent(Base):
+    """Append-only history of a ticket: nothing here is ever updated or deleted."""
+
+    __tablename__ = "ticket_events"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    actor = Column(String(80), nullable=False)
+    type = Column(String(40), nullable=False)
+    note = Column(Text)
+    data = Column(JSON)
+
+    ticket = relationship("Ticket", back_populates="events")
+
+
+class MutualHelpPost(Base):
+    """A neighbour's request or offer in the 邻里圈; visible to others once approved."""
+
+    __tablename__ = "mutual_help_posts"
+
+    id = Column(Integer, primary_key=True)
+    kind = Column(_enum(PostKind, "post_kind"), nullable=False)
+    status = Column(_enum(PostStatus, "post_status"), nullable=False, default=PostStatus.pending, index=True)
+    content = Column(Text, nullable=False)
+    when_text = Column(String(100))
+    contact_preference = Column(String(100))
+    contact_phone = Column(String(30))
+    channel = Column(String(30), nullable=False, default="rest")
+    sender_id = Column(String(128), nullable=False, index=True)
+    reject_reason = Column(Text)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    approved_at = Column(UTCDateTime)
+
+
+class Feedback(Base):
+    __tablename__ = "feedback"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
+    sender_id = Column(String(128), nullable=False, index=True)
+    channel = Column(String(30), nullable=False, default="rest")
+    rating = Column(SmallInteger)
+    comment = Column(Text)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)

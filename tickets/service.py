@@ -1,0 +1,270 @@
+"""What the assistant and the staff can do with tickets, each call one transaction."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from typing import Callable, List, Optional
+
+from tickets import repository as repo
+from tickets.db import migrate, session_scope
+from tickets.errors import TicketNotFound
+from tickets.models import (
+    Booking,
+    Feedback,
+    MutualHelpPost,
+    PostStatus,
+    Priority,
+    Ticket,
+    TicketKind,
+    TicketStatus,
+    utcnow,
+)
+from tickets.routing import SHANGHAI, Router
+from tickets.schemas import (
+    BookingCreate,
+    BookingPublic,
+    FeedbackCreate,
+    FeedbackPublic,
+    PostCreate,
+    PostPublic,
+    TicketCreate,
+    TicketPublic,
+)
+
+logger = logging.getLogger(__name__)
+
+PRIORITY_OF_KIND = {
+    TicketKind.emergency: Priority.urgent,
+    TicketKind.handoff: Priority.high,
+}
+HIGH_PRIORITY_CATEGORIES = {"lift", "leak_repair"}
+
+
+def _public(ticket: Ticket, latest_reply: Optional[str] = None) -> TicketPublic:
+    public = TicketPublic.from_orm(ticket)
+    public.latest_reply = latest_reply
+    return public
+
+
+def _booking_public(ticket: Ticket) -> BookingPublic:
+    booking = ticket.booking
+    return BookingPublic(
+        number=ticket.number,
+        service_id=booking.service_id,
+        service_name=booking.service_name,
+        scheduled_at=booking.scheduled_at,
+        at_home=bool(booking.at_home),
+        address=ticket.address,
+        status=ticket.status,
+    )
+
+
+class TicketService:
+    """The only way into the ticket store; safe to share between threads and tasks."""
+
+    def __init__(
+        self,
+        database_url: str,
+        router: Optional[Router] = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.database_url = database_url
+        self.router = router or Router()
+        self.clock = clock
+        self._schema_ready = False
+        self._schema_lock = threading.Lock()
+
+    def ensure_schema(self) -> None:
+        """Migrate once per process before the first use."""
+        if self._schema_ready:
+            return
+        with self._schema_lock:
+            if not self._schema_ready:
+                migrate(self.database_url)
+                self._schema_ready = True
+
+    def _session(self):  # type: ignore[no-untyped-def]
+        self.ensure_schema()
+        return session_scope(self.database_url)
+
+    def _new_ticket(self, session, data: TicketCreate, *, now: datetime) -> Ticket:  # type: ignore[no-untyped-def]
+        kind = TicketKind(data.kind)
+        if kind is TicketKind.complaint:
+            route = (
+                self.router.complaint_route(data.category)
+                if data.category
+                else self.router.classify_complaint(f"{data.title} {data.description}")
+            )
+        elif kind is TicketKind.booking:
+            route = None
+        else:
+            route = self.router.for_kind(kind.value)
+        day = now.astimezone(SHANGHAI).strftime("%Y%m%d")
+        number = f"GD{day}-{repo.next_sequence(session, day=day):04d}"
+        priority = PRIORITY_OF_KIND.get(kind, Priority.normal)
+        if route is not None and route.id in HIGH_PRIORITY_CATEGORIES:
+            priority = Priority.high
+        ticket = Ticket(
+            number=number,
+            kind=kind,
+            status=TicketStatus.new,
+            category=route.id if route else "booking",
+            department=route.department if route else "",
+            priority=priority.value,
+            title=data.title,
+            description=data.description,
+            address=data.address,
+            channel=data.channel,
+            sender_id=data.sender_id,
+            contact_name=data.contact_name,
+            contact_phone=data.contact_phone,
+            transcript=[line.dict() for line in data.transcript],
+            deadline=route.deadline_from(now) if route else now,
+            created_at=now,
+            updated_at=now,
+        )
+        repo.add_ticket(session, ticket=ticket)
+        repo.add_event(session, ticket=ticket, actor=f"resident:{data.channel}", type="created")
+        return ticket
+
+    def open_ticket(self, data: TicketCreate) -> TicketPublic:
+        """File a complaint, suggestion, handoff, emergency or legal request; committed on return."""
+        now = self.clock()
+        with self._session() as session:
+            ticket = self._new_ticket(session, data, now=now)
+            public = _public(ticket)
+        logger.info("opened %s ticket %s", public.kind.value, public.number)
+        return public
+
+    def book(self, data: BookingCreate, *, department: str) -> BookingPublic:
+        """Store a booking as a ticket whose deadline is the booked time."""
+        now = self.clock()
+        ticket_data = TicketCreate(
+            kind=TicketKind.booking,
+            title=f"预约：{data.service_name}",
+            description=f"{data.service_name}，{data.scheduled_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}",
+            address=data.address,
+            channel=data.channel,
+            sender_id=data.sender_id,
+            contact_phone=data.contact_phone,
+            transcript=data.transcript,
+        )
+        with self._session() as session:
+            ticket = self._new_ticket(session, ticket_data, now=now)
+            ticket.category = data.service_id
+            ticket.department = department
+            ticket.deadline = data.scheduled_at
+            ticket.booking = Booking(
+                service_id=data.service_id,
+                service_name=data.service_name,
+                scheduled_at=data.scheduled_at,
+                at_home=int(data.at_home),
+            )
+            session.flush()
+            public = _booking_public(ticket)
+        logger.info("booked %s as %s", data.service_id, public.number)
+        return public
+
+    def upcoming_bookings(self, sender_id: str) -> List[BookingPublic]:
+        with self._session() as session:
+            tickets = repo.upcoming_bookings_of(session, sender_id=sender_id, after=self.clock())
+            return [_booking_public(ticket) for ticket in tickets]
+
+    def cancel_booking(self, *, sender_id: str, number: str) -> BookingPublic:
+        """Cancel the resident's own open booking; anything else is :class:`TicketNotFound`."""
+        now = self.clock()
+        with self._session() as session:
+            ticket = repo.ticket_of_sender(session, number=number, sender_id=sender_id)
+            if ticket is None or ticket.booking is None or ticket.status not in repo.OPEN_STATUSES:
+                raise TicketNotFound(number)
+            repo.set_status(session, ticket=ticket, status=TicketStatus.cancelled, at=now)
+            repo.add_event(session, ticket=ticket, actor="resident", type="cancelled")
+            return _booking_public(ticket)
+
+    def tickets_of(self, sender_id: str, *, limit: int = 3) -> List[TicketPublic]:
+        """The resident's newest tickets with the latest staff reply of each."""
+        with self._session() as session:
+            tickets = repo.latest_tickets_of(session, sender_id=sender_id, limit=limit)
+            replies = repo.latest_staff_replies(session, ticket_ids=[ticket.id for ticket in tickets])
+            return [_public(ticket, replies.get(ticket.id)) for ticket in tickets]
+
+    def ticket_of(self, *, sender_id: str, number: str) -> TicketPublic:
+        """One of the resident's own tickets; other residents' tickets do not exist for them."""
+        with self._session() as session:
+            ticket = repo.ticket_of_sender(session, number=number, sender_id=sender_id)
+            if ticket is None:
+                raise TicketNotFound(number)
+            replies = repo.latest_staff_replies(session, ticket_ids=[ticket.id])
+            return _public(ticket, replies.get(ticket.id))
+
+    def relay_to_staff(self, *, sender_id: str, text: str) -> Optional[str]:
+        """Add what the resident wrote during a handoff to its ticket; returns the ticket number."""
+        now = self.clock()
+        with self._session() as session:
+            ticket = repo.open_ticket_of_kind(session, sender_id=sender_id, kind=TicketKind.handoff)
+            if ticket is None:
+                return None
+            repo.append_transcript(
+                session, ticket=ticket, lines=[{"role": "resident", "text": text, "at": now.isoformat()}]
+            )
+            repo.add_event(session, ticket=ticket, actor="resident", type="message", note=text)
+            ticket.updated_at = now
+            return ticket.number
+
+    def post_help(self, data: PostCreate) -> PostPublic:
+        """A neighbour's post waits for staff approval before anyone sees it."""
+        with self._session() as session:
+            post = repo.add_post(
+                session,
+                post=MutualHelpPost(
+                    kind=data.kind,
+                    status=PostStatus.pending,
+                    content=data.content,
+                    when_text=data.when_text,
+                    contact_preference=data.contact_preference,
+                    contact_phone=data.contact_phone,
+                    channel=data.channel,
+                    sender_id=data.sender_id,
+                    created_at=self.clock(),
+                ),
+            )
+            return PostPublic.from_orm(post)
+
+    def approve_post(self, post_id: int) -> PostPublic:
+        with self._session() as session:
+            post = repo.get_post(session, post_id=post_id)
+            if post is None:
+                raise TicketNotFound(str(post_id))
+            post.status = PostStatus.approved
+            post.approved_at = self.clock()
+            return PostPublic.from_orm(post)
+
+    def open_posts(self, *, limit: int = 5) -> List[PostPublic]:
+        with self._session() as session:
+            return [PostPublic.from_orm(post) for post in repo.approved_posts(session, limit=limit)]
+
+    def record_feedback(self, data: FeedbackCreate) -> FeedbackPublic:
+        """Rate the resident's latest finished ticket, or keep it as general feedback."""
+        with self._session() as session:
+            ticket = repo.latest_finished_ticket_of(session, sender_id=data.sender_id)
+            if ticket is not None and data.rating is not None:
+                ticket.rating = data.rating
+                repo.add_event(
+                    session, ticket=ticket, actor="resident", type="rated", data={"rating": data.rating}
+                )
+            repo.add_feedback(
+                session,
+                feedback=Feedback(
+                    ticket_id=ticket.id if ticket else None,
+                    sender_id=data.sender_id,
+                    channel=data.channel,
+                    rating=data.rating,
+                    comment=data.comment,
+                    created_at=self.clock(),
+                ),
+            )
+            return FeedbackPublic(
+                rating=data.rating, comment=data.comment, ticket_number=ticket.number if ticket else None
+            )
