@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from datetime import datetime
-from typing import Callable, List, Optional
+from typing import Callable, List
 
 from tickets import repository as repo
 from tickets.db import migrate, session_scope
@@ -42,7 +43,7 @@ PRIORITY_OF_KIND = {
 HIGH_PRIORITY_CATEGORIES = {"lift", "leak_repair"}
 
 
-def _public(ticket: Ticket, latest_reply: Optional[str] = None) -> TicketPublic:
+def _public(ticket: Ticket, latest_reply: str | None = None) -> TicketPublic:
     public = TicketPublic.from_orm(ticket)
     public.latest_reply = latest_reply
     return public
@@ -67,7 +68,7 @@ class TicketService:
     def __init__(
         self,
         database_url: str,
-        router: Optional[Router] = None,
+        router: Router | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.database_url = database_url
@@ -120,7 +121,7 @@ class TicketService:
             sender_id=data.sender_id,
             contact_name=data.contact_name,
             contact_phone=data.contact_phone,
-            transcript=[line.dict() for line in data.transcript],
+            transcript=[json.loads(line.json()) for line in data.transcript],  # JSON-safe (datetimes as ISO text)
             deadline=route.deadline_from(now) if route else now,
             created_at=now,
             updated_at=now,
@@ -199,7 +200,7 @@ class TicketService:
             replies = repo.latest_staff_replies(session, ticket_ids=[ticket.id])
             return _public(ticket, replies.get(ticket.id))
 
-    def relay_to_staff(self, *, sender_id: str, text: str) -> Optional[str]:
+    def relay_to_staff(self, *, sender_id: str, text: str) -> str | None:
         """Add what the resident wrote during a handoff to its ticket; returns the ticket number."""
         now = self.clock()
         with self._session() as session:
@@ -251,9 +252,7 @@ class TicketService:
             ticket = repo.latest_finished_ticket_of(session, sender_id=data.sender_id)
             if ticket is not None and data.rating is not None:
                 ticket.rating = data.rating
-                repo.add_event(
-                    session, ticket=ticket, actor="resident", type="rated", data={"rating": data.rating}
-                )
+                repo.add_event(session, ticket=ticket, actor="resident", type="rated", data={"rating": data.rating})
             repo.add_feedback(
                 session,
                 feedback=Feedback(
