@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Optional
 
 from policy_kb.schema import ServiceEntry
 
@@ -17,12 +16,11 @@ def is_open_at(entry: ServiceEntry, when: datetime) -> bool:
         return False
     clock = when.timetz().replace(tzinfo=None)
     return any(
-        when.isoweekday() in window.days and window.start <= clock < window.end
-        for window in entry.booking.hours
+        when.isoweekday() in window.days and window.start <= clock < window.end for window in entry.booking.hours
     )
 
 
-def first_opening_after(entry: ServiceEntry, start: datetime, within: timedelta = PART_OF_DAY) -> Optional[datetime]:
+def first_opening_after(entry: ServiceEntry, start: datetime, within: timedelta = PART_OF_DAY) -> datetime | None:
     """The first opening moment from ``start`` on, if it comes within ``within``."""
     if entry.booking is None:
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import yaml
 from pydantic import ValidationError
@@ -41,7 +41,7 @@ class Catalogue:
             for name in (entry.name, *entry.aliases):
                 self._by_name.setdefault(_fold(name), entry)
 
-    def resolve(self, name: str) -> Optional[ServiceEntry]:
+    def resolve(self, name: str) -> ServiceEntry | None:
         """The entry a resident's word for a service means: its name or an alias, exactly."""
         return self._by_name.get(_fold(name))
 

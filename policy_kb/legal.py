@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import List, Tuple
 
 import yaml
 
@@ -40,7 +40,7 @@ class LegalGuide:
             LegalTopic(item["name"], tuple(item["keywords"]), tuple(item["routes"]), item["tip"]) for item in raw
         ]
 
-    def topic_for(self, entity: Optional[str], text: str) -> LegalTopic:
+    def topic_for(self, entity: str | None, text: str) -> LegalTopic:
         """The topic the NLU named, else the first whose words occur in the question."""
         for probe in (entity, text):
             if not probe:
@@ -53,5 +53,5 @@ class LegalGuide:
     def routes(self, topic: LegalTopic) -> List[ServiceEntry]:
         return [self.catalogue.by_id[i] for i in topic.routes if i in self.catalogue.by_id]
 
-    def consultation(self) -> Optional[ServiceEntry]:
+    def consultation(self) -> ServiceEntry | None:
         return self.catalogue.by_id.get(CONSULTATION_ID)

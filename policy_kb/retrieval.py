@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Protocol, Sequence
+from typing import List, Protocol, Sequence
 
 import jieba
 from rank_bm25 import BM25Okapi
@@ -45,14 +45,14 @@ class Answer:
     confident: bool
 
     @property
-    def best(self) -> Optional[ServiceEntry]:
+    def best(self) -> ServiceEntry | None:
         return self.hits[0].entry if self.hits else None
 
 
 class KnowledgeBase(Protocol):
     catalogue: Catalogue
 
-    def search(self, question: str, service: Optional[str] = None, limit: int = 3) -> Answer:
+    def search(self, question: str, service: str | None = None, limit: int = 3) -> Answer:
         """Entries that answer ``question``; ``service`` is the NLU's service entity, if any."""
 
 
@@ -66,7 +66,7 @@ class BM25KnowledgeBase:
 
     def __init__(
         self,
-        catalogue: Optional[Catalogue] = None,
+        catalogue: Catalogue | None = None,
         dictionary_dir: Path = USER_DICTIONARY_DIR,
         min_score: float = 3.0,
         min_margin: float = 1.25,
@@ -95,7 +95,7 @@ class BM25KnowledgeBase:
         body = " ".join([entry.category, entry.summary, entry.eligibility, *entry.materials, *entry.steps])
         return tokens + self.tokens(body)
 
-    def search(self, question: str, service: Optional[str] = None, limit: int = 3) -> Answer:
+    def search(self, question: str, service: str | None = None, limit: int = 3) -> Answer:
         if self._bm25 is None:
             return Answer(hits=[], confident=False)
         scores = list(self._bm25.get_scores(self.tokens(question)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import time
 from enum import Enum
-from typing import List, Optional
+from typing import List
 
 from pydantic import BaseModel, Field, validator
 
@@ -78,7 +78,7 @@ class ServiceEntry(BaseModel):
         True,
         description="True when places, phones, hours or amounts are the sample community's own facts",
     )
-    booking: Optional[Booking] = None
+    booking: Booking | None = None
 
     @validator("source")
     def _known_source(cls, source: str) -> str:

@@ -1,0 +1,1 @@
+"""Language helpers shared by actions and channels: times, phone numbers."""

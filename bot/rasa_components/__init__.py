@@ -1,0 +1,1 @@
+"""Rasa graph components of our own, referenced by module path in config.yml."""

@@ -1,0 +1,86 @@
+"""Two promises no story may break: emergencies are answered first, and a
+conversation handed to staff is not answered by the bot.
+
+Rasa's RulePolicy keeps an active form running ahead of every rule, so a
+rule alone cannot interrupt a form for an emergency. This policy checks the
+conversation's state on every message and, when it applies, outranks the
+form (same confidence, higher priority, also a "no user" prediction).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa.core.policies.policy import Policy, PolicyPrediction, confidence_scores_for
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.generator import TrackerWithCachedStates
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+EMERGENCY_INTENT = "report_emergency"
+HANDOFF_INTENT = "request_human"
+FALLBACK_INTENT = "nlu_fallback"
+EMERGENCY_ACTION = "action_handle_emergency"
+HANDOFF_ACTION = "action_request_human"
+RELAY_ACTION = "action_relay_to_staff"
+HANDOFF_SLOT = "handoff_active"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
+class GuardPolicy(Policy):
+    """Predicts the emergency, handoff and relay actions regardless of forms and rules."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        # RulePolicy has priority 6; ties in confidence go to the higher priority.
+        return {"priority": 7, "emergency_min_confidence": 0.3}
+
+    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
+        """Nothing to learn: the guard's behaviour is fixed."""
+        return self._resource
+
+    def _intent(self, tracker: DialogueStateTracker) -> str | None:
+        """The resident's intent; an emergency stays one even below the fallback threshold."""
+        message = tracker.latest_message
+        name = (message.intent or {}).get(INTENT_NAME_KEY) if message else None
+        if name == FALLBACK_INTENT and message is not None:
+            ranking = [
+                entry for entry in message.parse_data.get("intent_ranking", []) if entry.get("name") != FALLBACK_INTENT
+            ]
+            if (
+                ranking
+                and ranking[0].get("name") == EMERGENCY_INTENT
+                and ranking[0].get("confidence", 0.0) >= self.config["emergency_min_confidence"]
+            ):
+                return EMERGENCY_INTENT
+        return name
+
+    def _next_action(self, tracker: DialogueStateTracker) -> str | None:
+        latest = tracker.latest_action_name
+        if latest in (EMERGENCY_ACTION, RELAY_ACTION, HANDOFF_ACTION):
+            return ACTION_LISTEN_NAME
+        if latest != ACTION_LISTEN_NAME:
+            return None
+        intent = self._intent(tracker)
+        if intent == EMERGENCY_INTENT:
+            return EMERGENCY_ACTION
+        if tracker.get_slot(HANDOFF_SLOT):
+            return RELAY_ACTION
+        if intent == HANDOFF_INTENT and tracker.active_loop_name:
+            return HANDOFF_ACTION
+        return None
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: Dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        action = self._next_action(tracker)
+        if action is None:
+            return self._prediction(self._default_predictions(domain))
+        return self._prediction(confidence_scores_for(action, 1.0, domain), is_no_user_prediction=True)

@@ -1,0 +1,126 @@
+"""Actions on a real SQLite store: what residents are told, and what is stored."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.actions import (
+    ActionCheckTicketStatus,
+    ActionHandleEmergency,
+    ActionOfferBookingCancellation,
+    ActionRequestHuman,
+    ActionSubmitBooking,
+    ActionSubmitComplaint,
+)
+from bot.nlp.timeparse import SHANGHAI
+from policy_kb.retrieval import BM25KnowledgeBase
+from tests.actions.helpers import entity, responses, tracker
+from tickets.errors import TicketStoreUnavailable
+from tickets.service import TicketService
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return BM25KnowledgeBase()
+
+
+@pytest.fixture
+def store(sqlite_url) -> TicketService:
+    return TicketService(sqlite_url)
+
+
+class BrokenStore(TicketService):
+    """A store whose database is down (only the failure is faked; nothing else is)."""
+
+    def __init__(self) -> None:
+        super().__init__("sqlite:///unused.db")
+
+    def _session(self):  # type: ignore[no-untyped-def]
+        raise TicketStoreUnavailable("database is down")
+
+
+def run(action, slots=None, **message):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker(slots=slots, **message), {}))
+    return dispatcher, events
+
+
+def test_a_booking_is_stored_and_its_number_told(store, kb):
+    when = (datetime.now(SHANGHAI) + timedelta(days=2)).replace(hour=10, minute=0, second=0, microsecond=0)
+    slots = {"service": "助老理发", "booking_time": when.isoformat(), "address": "3栋2单元501", "phone": "13812345678"}
+    dispatcher, events = run(ActionSubmitBooking(tickets=store, knowledge_base=kb), slots=slots)
+    assert responses(dispatcher) == ["utter_booking_done"]
+    [booking] = store.upcoming_bookings("resident-1")
+    assert dispatcher.messages[0]["number"] == booking.number
+    assert {"event": "slot", "name": "service", "value": None} in [
+        {k: e[k] for k in ("event", "name", "value")} for e in events
+    ]
+
+
+def test_the_only_booking_is_offered_for_cancellation(store, kb):
+    when = datetime.now(SHANGHAI) + timedelta(days=1)
+    slots = {"service": "老年助餐", "booking_time": when.isoformat(), "phone": "13812345678"}
+    run(ActionSubmitBooking(tickets=store, knowledge_base=kb), slots=slots)
+    dispatcher, events = run(ActionOfferBookingCancellation(tickets=store), intent="cancel_booking")
+    assert responses(dispatcher) == ["utter_confirm_cancel"]
+    assert events[0]["name"] == "cancel_candidate" and events[0]["value"].startswith("GD")
+
+
+def test_no_booking_no_question(store):
+    dispatcher, _ = run(ActionOfferBookingCancellation(tickets=store), intent="cancel_booking")
+    assert responses(dispatcher) == ["utter_no_bookings"]
+
+
+def test_a_complaint_reply_names_number_department_and_deadline(store):
+    slots = {"complaint_text": "5号楼电梯坏了", "address": "5号楼", "phone": "anonymous"}
+    dispatcher, _ = run(ActionSubmitComplaint(tickets=store), slots=slots)
+    assert responses(dispatcher) == ["utter_complaint_filed", "utter_complaint_anonymous"]
+    filed = dispatcher.messages[0]
+    assert filed["category"] == "电梯故障" and "物业" in filed["department"] and filed["number"].startswith("GD")
+    [ticket] = store.tickets_of("resident-1")
+    assert ticket.address == "5号楼"
+
+
+def test_when_the_store_is_down_the_resident_is_told_honestly():
+    slots = {"complaint_text": "5号楼电梯坏了", "address": "5号楼", "phone": "anonymous"}
+    dispatcher, events = run(ActionSubmitComplaint(tickets=BrokenStore()), slots=slots)
+    assert responses(dispatcher) == ["utter_store_unavailable"]
+    assert events == []  # nothing pretends to be filed
+
+
+def test_an_emergency_gets_its_hotline_even_when_the_store_is_down():
+    dispatcher, _ = run(ActionHandleEmergency(tickets=BrokenStore()), text="楼下着火了", intent="report_emergency")
+    assert responses(dispatcher)[:2] == ["utter_emergency_fire", "utter_emergency_duty_phone"]
+
+
+def test_an_emergency_opens_an_urgent_ticket_after_the_hotline(store):
+    dispatcher, events = run(ActionHandleEmergency(tickets=store), text="我爸摔倒了起不来", intent="report_emergency")
+    assert responses(dispatcher) == ["utter_emergency_medical", "utter_emergency_duty_phone", "utter_emergency_ticket"]
+    assert store.tickets_of("resident-1")[0].priority == 0
+    assert any(e["event"] == "active_loop" and e["name"] is None for e in events)  # any form is over
+
+
+def test_a_handoff_opens_a_ticket_and_silences_the_bot(store):
+    dispatcher, events = run(ActionRequestHuman(tickets=store), text="转人工", intent="request_human")
+    assert responses(dispatcher)[0] in ("utter_handoff_opened", "utter_handoff_after_hours")
+    assert {"event": "slot", "name": "handoff_active", "value": True} in [
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events
+    ]
+    assert store.tickets_of("resident-1")[0].kind.value == "handoff"
+
+
+def test_status_of_someone_elses_ticket_is_not_found(store):
+    slots = {"complaint_text": "路灯不亮", "address": "北门", "phone": "anonymous"}
+    run(ActionSubmitComplaint(tickets=store), slots=slots)
+    number = store.tickets_of("resident-1")[0].number
+    dispatcher, _ = run(
+        ActionCheckTicketStatus(tickets=store),
+        intent="check_ticket_status",
+        entities=[entity("ticket_id", number)],
+        sender="someone-else",
+    )
+    assert responses(dispatcher) == ["utter_ticket_not_found"]

@@ -1,0 +1,89 @@
+"""The guard answers emergencies first and keeps the bot quiet during a handoff."""
+
+from __future__ import annotations
+
+from typing import List
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.rasa_components.guard_policy import GuardPolicy
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load("domain.yml")
+
+
+@pytest.fixture
+def policy(tmp_path) -> GuardPolicy:
+    return GuardPolicy.create(
+        GuardPolicy.get_default_config(),
+        LocalModelStorage(tmp_path),
+        Resource("guard"),
+        ExecutionContext(GraphSchema({}), "test"),
+    )
+
+
+def said(intent: str, ranking: List[tuple] | None = None) -> UserUttered:
+    parse = {"intent": {"name": intent, "confidence": 0.9}}
+    if ranking:
+        parse["intent_ranking"] = [{"name": name, "confidence": c} for name, c in ranking]
+    return UserUttered("…", intent=parse["intent"], parse_data=parse)
+
+
+def predicted(policy: GuardPolicy, domain: Domain, events: List[Event]):
+    tracker = DialogueStateTracker.from_events("resident", events, slots=domain.slots)
+    prediction = policy.predict_action_probabilities(tracker, domain)
+    if max(prediction.probabilities) == 0:
+        return None, prediction
+    return domain.action_names_or_texts[prediction.max_confidence_index], prediction
+
+
+def test_an_emergency_beats_an_active_form(policy, domain):
+    events = [
+        ActionExecuted("action_listen"),
+        said("book_service"),
+        ActionExecuted("booking_form"),
+        ActiveLoop("booking_form"),
+        ActionExecuted("action_listen"),
+        said("report_emergency"),
+    ]
+    action, prediction = predicted(policy, domain, events)
+    assert action == "action_handle_emergency"
+    assert prediction.is_no_user_prediction and prediction.policy_priority > 6
+
+
+def test_an_emergency_below_the_fallback_threshold_is_still_an_emergency(policy, domain):
+    message = said("nlu_fallback", ranking=[("nlu_fallback", 0.45), ("report_emergency", 0.4), ("greet", 0.1)])
+    action, _ = predicted(policy, domain, [ActionExecuted("action_listen"), message])
+    assert action == "action_handle_emergency"
+
+
+def test_during_a_handoff_every_message_is_relayed(policy, domain):
+    events = [SlotSet("handoff_active", True), ActionExecuted("action_listen"), said("greet")]
+    assert predicted(policy, domain, events)[0] == "action_relay_to_staff"
+
+
+def test_after_relaying_the_bot_listens(policy, domain):
+    events = [
+        SlotSet("handoff_active", True),
+        ActionExecuted("action_listen"),
+        said("greet"),
+        ActionExecuted("action_relay_to_staff"),
+    ]
+    assert predicted(policy, domain, events)[0] == "action_listen"
+
+
+def test_asking_for_a_person_leaves_a_form(policy, domain):
+    events = [ActiveLoop("complaint_form"), ActionExecuted("action_listen"), said("request_human")]
+    assert predicted(policy, domain, events)[0] == "action_request_human"
+
+
+def test_an_ordinary_message_is_left_to_the_other_policies(policy, domain):
+    assert predicted(policy, domain, [ActionExecuted("action_listen"), said("greet")])[0] is None

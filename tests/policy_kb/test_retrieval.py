@@ -1,0 +1,49 @@
+"""Retrieval answers realistic questions and asks back when it is unsure."""
+
+from __future__ import annotations
+
+import pytest
+
+from policy_kb.retrieval import BM25KnowledgeBase
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return BM25KnowledgeBase()
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("高龄津贴怎么申请", "高龄津贴"),
+        ("社区食堂几点开门", "老年助餐"),
+        ("办居住证要带什么", "居住证"),
+        ("低保怎么办", "最低生活保障"),
+        ("孩子太小没人带有托班吗", "托育服务"),
+        ("哪里可以免费问律师", "法律咨询"),
+        ("社区有没有心理医生", "心理咨询"),
+        ("残疾证怎么办", "残疾人证"),
+        ("家里电器坏了谁修", "家电维修"),
+        ("时间银行是啥", "志愿服务时间银行"),
+        ("避难场所在哪", "应急避难场所"),
+    ],
+)
+def test_questions_find_their_service(kb, question, expected):
+    answer = kb.search(question)
+    assert answer.best is not None and answer.best.name == expected
+
+
+def test_the_service_entity_is_a_strong_signal(kb):
+    answer = kb.search("这个要带什么材料", service="居住证")
+    assert answer.confident
+    assert answer.best.name == "居住证"
+
+
+def test_an_unrelated_question_is_not_answered_confidently(kb):
+    assert not kb.search("火星上能种土豆吗").confident
+
+
+def test_results_are_ranked_with_scores(kb):
+    hits = kb.search("老年人吃饭的地方").hits
+    assert len(hits) >= 2
+    assert hits[0].score >= hits[1].score

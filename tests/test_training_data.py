@@ -1,0 +1,104 @@
+"""The training data keeps its promises: enough varied examples, a clean held-out set,
+entity spans on token boundaries, and every response reachable."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
+from rasa.shared.nlu.training_data.loading import load_data
+from rasa.shared.nlu.training_data.message import Message
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTRACT_INTENTS = {
+    "greet",
+    "goodbye",
+    "thank",
+    "affirm",
+    "deny",
+    "inform",
+    "book_service",
+    "cancel_booking",
+    "file_complaint",
+    "make_suggestion",
+    "consult_service",
+    "ask_legal",
+    "post_mutual_help",
+    "browse_mutual_help",
+    "check_ticket_status",
+    "request_human",
+    "report_emergency",
+    "give_feedback",
+    "bot_challenge",
+    "out_of_scope",
+}
+CONTRACT_ENTITIES = {"service", "date_time", "address", "phone", "ticket_id", "legal_topic"}
+
+
+@pytest.fixture(scope="module")
+def training():
+    return load_data(str(ROOT / "data" / "nlu"))
+
+
+@pytest.fixture(scope="module")
+def heldout():
+    return load_data(str(ROOT / "bench" / "heldout"))
+
+
+def test_intents_and_entities_are_exactly_the_contracts(training):
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    assert set(domain["intents"]) == CONTRACT_INTENTS
+    assert set(domain["entities"]) == CONTRACT_ENTITIES
+    assert training.intents == CONTRACT_INTENTS
+    assert training.entities == CONTRACT_ENTITIES
+
+
+def test_every_intent_has_at_least_sixty_training_and_fifteen_heldout_examples(training, heldout):
+    train_counts = Counter(e.get("intent") for e in training.intent_examples)
+    heldout_counts = Counter(e.get("intent") for e in heldout.intent_examples)
+    assert min(train_counts[intent] for intent in CONTRACT_INTENTS) >= 60
+    assert min(heldout_counts[intent] for intent in CONTRACT_INTENTS) >= 15
+
+
+def test_no_heldout_message_is_trained_on(training, heldout):
+    fold = lambda text: re.sub(r"[\s，。！？,.!?~]", "", text)  # noqa: E731
+    trained = {fold(e.get("text")) for e in training.intent_examples}
+    leaked = [e.get("text") for e in heldout.intent_examples if fold(e.get("text")) in trained]
+    assert leaked == []
+
+
+def test_entity_spans_fall_on_token_boundaries(training):
+    """A span that cuts through a jieba token can never be predicted exactly."""
+    tokenizer = JiebaTokenizer.create(
+        {**JiebaTokenizer.get_default_config(), "dictionary_path": str(ROOT / "data" / "dict")}, None, None, None
+    )
+    misaligned = []
+    for example in training.entity_examples:
+        tokens = tokenizer.tokenize(Message(data={"text": example.get("text")}), "text")
+        starts, ends = {t.start for t in tokens}, {t.end for t in tokens}
+        for entity in example.get("entities"):
+            if entity["start"] not in starts or entity["end"] not in ends:
+                misaligned.append((example.get("text"), entity["value"]))
+    assert misaligned == []
+
+
+def test_every_response_is_used_by_a_rule_a_story_or_an_action():
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    dialogue = "".join(path.read_text(encoding="utf-8") for path in (ROOT / "data").glob("*.yml"))
+    code = "".join(path.read_text(encoding="utf-8") for path in (ROOT / "actions").glob("*.py"))
+    emergencies = yaml.safe_load((ROOT / "policy_kb" / "emergencies.yml").read_text(encoding="utf-8"))
+    sent_by_kind = {f"utter_emergency_{rule['id']}" for rule in emergencies} | {"utter_emergency_general"}
+    unused = [
+        name
+        for name in domain["responses"]
+        if name not in dialogue
+        and f'"{name}"' not in code
+        and name not in sent_by_kind
+        and not name.startswith("utter_ask_")  # forms ask with these by name
+        and name != "utter_default"  # Rasa's own fallback action sends it
+    ]
+    assert unused == []
