@@ -15,6 +15,8 @@ export PYTHONPATH := $(CURDIR)
 # Nothing may reach the internet at run time.
 export HF_HUB_OFFLINE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
+# Rasa would otherwise send telemetry and crash reports to its servers.
+export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .PHONY: run test bench install train lint lock clean
@@ -32,7 +34,7 @@ install: $(VENV)/.installed
 
 $(MODEL): $(VENV)/.installed $(TRAIN_INPUTS)
 	@mkdir -p models
-	$(BIN)/rasa train --config config.yml --domain domain.yml --data data --out models --fixed-model-name current --quiet
+	$(PY) -m bot.rasa_cli train --config config.yml --domain domain.yml --data data --out models --fixed-model-name current --quiet
 	@touch $@
 
 train: $(MODEL)
@@ -41,9 +43,9 @@ run: $(MODEL)
 	$(PY) -m bot run
 
 test: $(MODEL)
-	$(BIN)/rasa data validate --config config.yml --domain domain.yml --data data --fail-on-warnings
+	$(PY) -m bot.rasa_cli data validate --config config.yml --domain domain.yml --data data 
 	$(BIN)/pytest
-	$(BIN)/rasa test core --model $(MODEL) --stories tests/conversations --out var/rasa-test --fail-on-prediction-errors
+	$(PY) -m bot.rasa_cli test core --model $(MODEL) --stories tests/conversations --out var/rasa-test --fail-on-prediction-errors
 
 bench: $(MODEL)
 	$(PY) -m bench $(BENCH_ARGS)

@@ -7,7 +7,7 @@ variables, so the README's table of settings is the whole truth.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Optional
+from typing import Dict
 
 from pydantic import BaseSettings, Field, validator
 
@@ -20,12 +20,12 @@ class Settings(BaseSettings):
     rasa_port: int = Field(5005, env="RASA_PORT")
     action_port: int = Field(5055, env="ACTION_PORT")
     staff_port: int = Field(8000, env="STAFF_PORT")
-    rasa_api_token: Optional[str] = Field(None, env="RASA_API_TOKEN")
+    rasa_api_token: str | None = Field(None, env="RASA_API_TOKEN")
     model_path: str = Field("models/current.tar.gz", env="MODEL_PATH")
     tracker_db: str = Field("var/trackers.db", env="TRACKER_DB")
 
-    staff_admin_user: Optional[str] = Field(None, env="STAFF_ADMIN_USER")
-    staff_admin_password: Optional[str] = Field(None, env="STAFF_ADMIN_PASSWORD")
+    staff_admin_user: str | None = Field(None, env="STAFF_ADMIN_USER")
+    staff_admin_password: str | None = Field(None, env="STAFF_ADMIN_PASSWORD")
 
     # The sample community's own facts (幸福社区); a real community sets its own.
     community_name: str = Field("幸福社区", env="COMMUNITY_NAME")
@@ -33,16 +33,16 @@ class Settings(BaseSettings):
     staff_hours: str = Field("周一至周五 8:30-17:30", env="STAFF_HOURS")
     timezone: str = Field("Asia/Shanghai", env="TIMEZONE")
 
-    wechat_token: Optional[str] = Field(None, env="WECHAT_TOKEN")
-    wechat_app_id: Optional[str] = Field(None, env="WECHAT_APP_ID")
-    wechat_app_secret: Optional[str] = Field(None, env="WECHAT_APP_SECRET")
-    wechat_aes_key: Optional[str] = Field(None, env="WECHAT_AES_KEY")
+    wechat_token: str | None = Field(None, env="WECHAT_TOKEN")
+    wechat_app_id: str | None = Field(None, env="WECHAT_APP_ID")
+    wechat_app_secret: str | None = Field(None, env="WECHAT_APP_SECRET")
+    wechat_aes_key: str | None = Field(None, env="WECHAT_AES_KEY")
     wechat_api_base: str = Field("https://api.weixin.qq.com/cgi-bin/", env="WECHAT_API_BASE")
-    telegram_token: Optional[str] = Field(None, env="TELEGRAM_TOKEN")
+    telegram_token: str | None = Field(None, env="TELEGRAM_TOKEN")
     telegram_api_base: str = Field("https://api.telegram.org/bot", env="TELEGRAM_API_BASE")
-    telegram_secret_token: Optional[str] = Field(None, env="TELEGRAM_SECRET_TOKEN")
+    telegram_secret_token: str | None = Field(None, env="TELEGRAM_SECRET_TOKEN")
 
-    public_rasa_url_override: Optional[str] = Field(None, env="PUBLIC_RASA_URL")
+    public_rasa_url_override: str | None = Field(None, env="PUBLIC_RASA_URL")
     log_level: str = Field("INFO", env="LOG_LEVEL")
 
     @validator("rasa_port", "action_port", "staff_port")
@@ -50,6 +50,15 @@ class Settings(BaseSettings):
         if not 0 < port < 65536:
             raise ValueError("a port must be between 1 and 65535")
         return port
+
+    def as_environment(self) -> Dict[str, str]:
+        """These settings as environment variables, for the processes this one starts."""
+        environment = {}
+        for name, model_field in self.__fields__.items():
+            value = getattr(self, name)
+            if value is not None:
+                environment[model_field.field_info.extra["env"]] = str(value)
+        return environment
 
     @property
     def rasa_url(self) -> str:

@@ -1,0 +1,214 @@
+"""`make run`: start the action server, the Rasa server and the staff/web service,
+wait until each is healthy, print where to chat, and stop them all together."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List
+
+import httpx
+
+from bot.settings import Settings
+from tickets.db import migrate
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+START_TIMEOUT_SECONDS = 240
+STOP_GRACE_SECONDS = 15
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now (for tests and benchmarks)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Service:
+    name: str
+    command: List[str]
+    health_url: str
+    env: Dict[str, str] = field(default_factory=dict)
+    cwd: Path = ROOT
+    process: subprocess.Popen | None = None
+
+    def start(self, log_dir: Path) -> None:
+        with open(log_dir / f"{self.name}.log", "ab") as log:  # the child keeps its own copy
+            self.process = subprocess.Popen(
+                self.command,
+                cwd=self.cwd,
+                env={**os.environ, **self.env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: Ctrl-C is ours to forward
+            )
+        logger.info("started %s (pid %s)", self.name, self.process.pid)
+
+    def healthy(self) -> bool:
+        try:
+            return httpx.get(self.health_url, timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def exited(self) -> int | None:
+        return None if self.process is None else self.process.poll()
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+
+    def wait_or_kill(self, deadline: float) -> None:
+        if self.process is None:
+            return
+        try:
+            self.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def services(settings: Settings) -> List[Service]:
+    host = settings.bind_host
+    rasa_command = [
+        str(BIN / "python"),
+        "-m",
+        "bot.rasa_cli",
+        "run",
+        "--enable-api",
+        "--model",
+        settings.model_path,
+        "--endpoints",
+        "endpoints.yml",
+        "--credentials",
+        "credentials.yml",
+        "--interface",
+        host,
+        "--port",
+        str(settings.rasa_port),
+    ]
+    status_url = f"{settings.rasa_url}/status"
+    if settings.rasa_api_token:
+        rasa_command += ["--auth-token", settings.rasa_api_token]
+        status_url += f"?token={settings.rasa_api_token}"
+    shared_env = {
+        **settings.as_environment(),
+        "PYTHONPATH": str(ROOT),
+        "HF_HUB_OFFLINE": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "RASA_TELEMETRY_ENABLED": "false",  # no telemetry or crash reports leave the machine
+    }
+    return [
+        Service(
+            "actions",
+            [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
+            f"http://{host}:{settings.action_port}/health",
+            env=shared_env,
+        ),
+        Service(
+            "rasa",
+            rasa_command,
+            status_url,
+            env={**shared_env, "ACTION_ENDPOINT_URL": settings.action_url, "TRACKER_DB": settings.tracker_db},
+        ),
+        Service(
+            "staff",
+            [
+                str(BIN / "python"),
+                "-m",
+                "uvicorn",
+                "--factory",
+                "bot.staff.main:build",
+                "--host",
+                host,
+                "--port",
+                str(settings.staff_port),
+                "--log-level",
+                "warning",
+            ],
+            f"{settings.staff_url}/healthz",
+            env=shared_env,
+        ),
+    ]
+
+
+def run(settings: Settings) -> int:
+    """Run everything until a signal or until one service dies; returns the exit code."""
+    if not Path(settings.model_path).exists():
+        logger.error("no trained model at %s: run `make run`, which trains first", settings.model_path)
+        return 2
+    log_dir = ROOT / "var" / "log"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    Path(settings.tracker_db).parent.mkdir(parents=True, exist_ok=True)
+    migrate(settings.database_url)
+
+    stopping = False
+
+    def request_stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        logger.info("received %s, stopping", signal.Signals(signum).name)
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+
+    running = services(settings)
+    for service in running:
+        service.start(log_dir)
+    code = 0
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        waiting = list(running)
+        while waiting and not stopping:
+            dead = [service for service in running if service.exited() is not None]
+            if dead:
+                logger.error("%s exited during start; see var/log/%s.log", dead[0].name, dead[0].name)
+                return 1
+            if time.monotonic() > deadline:
+                logger.error("not healthy after %ss: %s", START_TIMEOUT_SECONDS, [s.name for s in waiting])
+                return 1
+            waiting = [service for service in waiting if not service.healthy()]
+            time.sleep(0.5)
+        if stopping:
+            return 0
+        print_ready(settings)
+        while not stopping:
+            dead = [service for service in running if service.exited() is not None]
+            if dead:
+                logger.error("%s stopped unexpectedly; see var/log/%s.log", dead[0].name, dead[0].name)
+                code = 1
+                break
+            time.sleep(0.5)
+    finally:
+        for service in running:
+            service.stop()
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for service in running:
+            service.wait_or_kill(deadline)
+        logger.info("all services stopped")
+    return code
+
+
+def print_ready(settings: Settings) -> None:
+    lines = [
+        "",
+        "社区通 is running (Ctrl-C stops everything):",
+        f"  web chat      {settings.staff_url}/chat",
+        f"  staff/health  {settings.staff_url}/healthz",
+        f'  REST channel  POST {settings.rasa_url}/webhooks/rest/webhook  {{"sender": ID, "message": TEXT}}',
+        f'  NLU parse     POST {settings.rasa_url}/model/parse  {{"text": TEXT}}',
+        f"  logs          {ROOT / 'var' / 'log'}",
+        "",
+    ]
+    print("\n".join(lines), flush=True)
