@@ -1,0 +1,1 @@
+"""`make bench`: figures for NLU quality, training time, latency, throughput and memory."""

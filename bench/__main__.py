@@ -1,0 +1,278 @@
+"""`make bench` (or `python -m bench --only nlu,speed`): prints one summary table,
+writes every figure to results/bench.json.
+
+Parts: nlu (held-out quality), train (training time of the project's model),
+speed (REST turns: sequential latency, 32 concurrent conversations, memory),
+bare (a stock `rasa init` server measured the same way, for the ratio).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Dict, List
+
+from bench.load import peak_memory_mb, run_load, timed_turns
+from bot.runner import ROOT, Service, free_port, services
+from bot.settings import Settings
+from tickets.db import migrate
+
+logger = logging.getLogger("bench")
+PARTS = ("nlu", "train", "speed", "bare")
+RESULTS = ROOT / "results"
+MODEL = ROOT / "models" / "current.tar.gz"
+PYTHON = sys.executable
+# A conversation that reads the knowledge base and writes a ticket.
+SCRIPT = ["你好", "小区北门的路灯不亮了，晚上太黑", "北门", "匿名", "高龄津贴怎么申请"]
+TICKET_TURN = [["小区北门的路灯不亮了，晚上太黑", "北门", "匿名"]]
+KB_TURN = [["高龄津贴怎么申请"]]
+BARE_SCRIPT = ["hello", "I am very sad", "yes", "great, bye"]
+CONVERSATIONS = 64
+CONCURRENCY = 32
+
+
+def _wait_healthy(running: List[Service], timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    waiting = list(running)
+    while waiting:
+        if any(service.exited() is not None for service in running) or time.monotonic() > deadline:
+            raise RuntimeError(f"did not become healthy: {[s.name for s in waiting]}")
+        waiting = [service for service in waiting if not service.healthy()]
+        time.sleep(0.5)
+
+
+def _stop(running: List[Service]) -> None:
+    for service in running:
+        service.stop()
+    for service in running:
+        service.wait_or_kill(time.monotonic() + 15)
+
+
+def bench_nlu() -> Dict[str, Any]:
+    from rasa.core.agent import Agent
+
+    from bench.nlu import evaluate
+
+    return evaluate(Agent.load(str(MODEL)))
+
+
+def bench_train() -> Dict[str, Any]:
+    with tempfile.TemporaryDirectory() as out:
+        started = time.perf_counter()
+        subprocess.run(
+            [
+                PYTHON,
+                "-m",
+                "bot.rasa_cli",
+                "train",
+                "--config",
+                "config.yml",
+                "--domain",
+                "domain.yml",
+                "--data",
+                "data",
+                "--out",
+                out,
+                "--force",
+                "--quiet",
+            ],
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        seconds = time.perf_counter() - started
+        size = sum(path.stat().st_size for path in Path(out).glob("*.tar.gz"))
+    return {"training_seconds": seconds, "model_mb": size / 2**20}
+
+
+def bench_speed() -> Dict[str, Any]:
+    with tempfile.TemporaryDirectory() as workdir:
+        settings = Settings(
+            database_url=f"sqlite:///{workdir}/app.db",
+            tracker_db=f"{workdir}/trackers.db",
+            rasa_port=free_port(),
+            action_port=free_port(),
+            staff_port=free_port(),
+            model_path=str(MODEL),
+        )
+        migrate(settings.database_url)
+        running = services(settings)
+        started = time.perf_counter()
+        for service in running:
+            service.start(Path(workdir))
+        try:
+            _wait_healthy(running)
+            cold_start = time.perf_counter() - started
+            sequential = asyncio.run(run_load(settings.rasa_url, SCRIPT, conversations=20, concurrency=1))
+            ticket_turn = asyncio.run(timed_turns(settings.rasa_url, TICKET_TURN, repeats=20))
+            kb_turn = asyncio.run(timed_turns(settings.rasa_url, KB_TURN, repeats=40))
+            concurrent = asyncio.run(run_load(settings.rasa_url, SCRIPT, CONVERSATIONS, CONCURRENCY))
+            memory = {service.name: peak_memory_mb(service.process.pid) for service in running}
+        finally:
+            _stop(running)
+    return {
+        "cold_start_seconds": cold_start,
+        "sequential": sequential,
+        "ticket_writing_turn": ticket_turn,
+        "knowledge_base_turn": kb_turn,
+        "concurrent_32": concurrent,
+        "peak_memory_mb": memory,
+    }
+
+
+def bench_bare() -> Dict[str, Any]:
+    """The `rasa init` bot, trained and served as shipped, measured like ours."""
+    import rasa.cli.initial_project as initial_project
+
+    with tempfile.TemporaryDirectory() as workdir:
+        project = Path(workdir) / "bare"
+        shutil.copytree(
+            Path(initial_project.__file__).parent,
+            project,
+            ignore=shutil.ignore_patterns("__init__.py", "__pycache__", "actions"),
+        )
+        env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+        started = time.perf_counter()
+        subprocess.run(
+            [PYTHON, "-m", "bot.rasa_cli", "train", "--quiet", "--out", "models"],
+            cwd=project,
+            env={**env, "PYTHONPATH": str(ROOT)},
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        training_seconds = time.perf_counter() - started
+        port = free_port()
+        server = Service(
+            "bare-rasa",
+            [
+                PYTHON,
+                "-m",
+                "bot.rasa_cli",
+                "run",
+                "--enable-api",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--model",
+                "models",
+            ],
+            f"http://127.0.0.1:{port}/status",
+            env={"PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"},
+            cwd=project,
+        )
+        server.start(Path(workdir))
+        try:
+            _wait_healthy([server])
+            url = f"http://127.0.0.1:{port}"
+            sequential = asyncio.run(run_load(url, BARE_SCRIPT, conversations=25, concurrency=1))
+            concurrent = asyncio.run(run_load(url, BARE_SCRIPT, CONVERSATIONS, CONCURRENCY))
+            memory = peak_memory_mb(server.process.pid)
+        finally:
+            _stop([server])
+    return {
+        "training_seconds": training_seconds,
+        "sequential": sequential,
+        "concurrent_32": concurrent,
+        "peak_memory_mb": memory,
+    }
+
+
+def summary(results: Dict[str, Any]) -> str:
+    rows = []
+    nlu = results.get("nlu")
+    if nlu:
+        rows += [
+            ("intent macro-F1 (held-out, target >= 0.95)", f"{nlu['intent_macro_f1']:.3f}"),
+            ("intent accuracy (held-out)", f"{nlu['intent_accuracy']:.3f}"),
+            ("entity F1, exact spans (held-out)", f"{nlu['entities']['f1']:.3f}"),
+            ("/model/parse in-process p50 / p95 ms", f"{nlu['parse_p50_ms']:.1f} / {nlu['parse_p95_ms']:.1f}"),
+        ]
+    train = results.get("train")
+    if train:
+        rows += [
+            ("training seconds (target <= 300)", f"{train['training_seconds']:.0f}"),
+            ("model size MB", f"{train['model_mb']:.1f}"),
+        ]
+    speed = results.get("speed")
+    if speed:
+        rows += [
+            ("cold start to healthy, seconds", f"{speed['cold_start_seconds']:.1f}"),
+            (
+                "turn p50 / p95 ms, sequential (target p95 <= 150)",
+                f"{speed['sequential']['p50_ms']:.0f} / {speed['sequential']['p95_ms']:.0f}",
+            ),
+            (
+                "ticket-writing turn p50 / p95 ms",
+                f"{speed['ticket_writing_turn']['p50_ms']:.0f} / {speed['ticket_writing_turn']['p95_ms']:.0f}",
+            ),
+            (
+                "knowledge-base turn p50 / p95 ms",
+                f"{speed['knowledge_base_turn']['p50_ms']:.0f} / {speed['knowledge_base_turn']['p95_ms']:.0f}",
+            ),
+            ("32 concurrent: turns/s", f"{speed['concurrent_32']['turns_per_second']:.1f}"),
+            ("32 concurrent: p95 ms", f"{speed['concurrent_32']['p95_ms']:.0f}"),
+            (
+                "peak memory MB (rasa / actions / staff)",
+                " / ".join(f"{speed['peak_memory_mb'][n]:.0f}" for n in ("rasa", "actions", "staff")),
+            ),
+        ]
+    bare = results.get("bare")
+    if bare:
+        rows += [
+            ("bare rasa init: 32 concurrent turns/s", f"{bare['concurrent_32']['turns_per_second']:.1f}"),
+            ("bare rasa init: 32 concurrent p95 ms", f"{bare['concurrent_32']['p95_ms']:.0f}"),
+        ]
+        if speed:
+            ratio = speed["concurrent_32"]["turns_per_second"] / bare["concurrent_32"]["turns_per_second"]
+            p95_ratio = speed["concurrent_32"]["p95_ms"] / bare["concurrent_32"]["p95_ms"]
+            rows += [
+                ("throughput ratio ours / bare (target >= 0.7)", f"{ratio:.2f}"),
+                ("32-concurrent p95 ratio ours / bare", f"{p95_ratio:.2f}"),
+            ]
+    width = max(len(label) for label, _ in rows) if rows else 0
+    header = f"社区通 benchmark, {datetime.now():%Y-%m-%d %H:%M}, {platform.machine()}, {os.cpu_count()} cores"
+    return "\n".join([header, *(f"  {label.ljust(width)}  {value}" for label, value in rows)])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts of {PARTS}")
+    args = parser.parse_args()
+    parts = [part.strip() for part in args.only.split(",") if part.strip()]
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        parser.error(f"unknown parts: {sorted(unknown)}")
+    logging.basicConfig(level=logging.WARNING)
+    runners = {"nlu": bench_nlu, "train": bench_train, "speed": bench_speed, "bare": bench_bare}
+    results: Dict[str, Any] = {}
+    for part in parts:
+        print(f"… {part}", flush=True)
+        results[part] = runners[part]()
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "bench.json").write_text(
+        json.dumps(results, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+    )
+    table = summary(results)
+    (RESULTS / "summary.txt").write_text(table + "\n", encoding="utf-8")
+    print(table)
+    if "nlu" in results:
+        print("  most frequent intent confusions (gold -> predicted, count):", results["nlu"]["confusions"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

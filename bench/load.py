@@ -1,0 +1,81 @@
+"""Latency and throughput of whole turns over Rasa's REST channel."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import Dict, List, Sequence
+
+import httpx
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+async def _conversation(client: httpx.AsyncClient, url: str, script: Sequence[str], latencies: List[float]) -> None:
+    sender = f"bench-{uuid.uuid4().hex[:12]}"
+    for message in script:
+        started = time.perf_counter()
+        response = await client.post(url, json={"sender": sender, "message": message})
+        response.raise_for_status()
+        latencies.append(time.perf_counter() - started)
+
+
+async def run_load(rasa_url: str, script: Sequence[str], conversations: int, concurrency: int) -> Dict[str, float]:
+    """``conversations`` runs of ``script``, ``concurrency`` at a time; figures in ms and turns/s."""
+    url = f"{rasa_url}/webhooks/rest/webhook"
+    latencies: List[float] = []
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+        await _conversation(client, url, script, [])  # warm-up
+        queue: asyncio.Queue = asyncio.Queue()
+        for _ in range(conversations):
+            queue.put_nowait(None)
+
+        async def worker() -> None:
+            while not queue.empty():
+                queue.get_nowait()
+                await _conversation(client, url, script, latencies)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return {
+        "turns": len(latencies),
+        "turns_per_second": len(latencies) / elapsed,
+        "p50_ms": 1000 * percentile(latencies, 0.50),
+        "p95_ms": 1000 * percentile(latencies, 0.95),
+        "p99_ms": 1000 * percentile(latencies, 0.99),
+    }
+
+
+async def timed_turns(rasa_url: str, turns: Sequence[Sequence[str]], repeats: int) -> Dict[str, float]:
+    """Sequential latency of the last message of each short conversation (e.g. the one that writes a ticket)."""
+    url = f"{rasa_url}/webhooks/rest/webhook"
+    latencies: List[float] = []
+    async with httpx.AsyncClient(timeout=120) as client:
+        for _ in range(repeats):
+            for script in turns:
+                sender = f"bench-{uuid.uuid4().hex[:12]}"
+                for message in script[:-1]:
+                    (await client.post(url, json={"sender": sender, "message": message})).raise_for_status()
+                started = time.perf_counter()
+                (await client.post(url, json={"sender": sender, "message": script[-1]})).raise_for_status()
+                latencies.append(time.perf_counter() - started)
+    return {
+        "turns": len(latencies),
+        "p50_ms": 1000 * percentile(latencies, 0.5),
+        "p95_ms": 1000 * percentile(latencies, 0.95),
+    }
+
+
+def peak_memory_mb(pid: int) -> float:
+    """The process's high-water resident memory (VmHWM), plus its children's current RSS."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")

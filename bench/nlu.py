@@ -1,0 +1,74 @@
+"""Intent and entity quality on the held-out files (bench/heldout, never trained on)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Dict, List, Set, Tuple
+
+from rasa.core.agent import Agent
+from rasa.shared.nlu.training_data.loading import load_data
+from sklearn.metrics import accuracy_score, classification_report, f1_score
+
+HELDOUT_DIR = Path(__file__).resolve().parent / "heldout"
+
+Span = Tuple[int, int, str]
+
+
+def _spans(entities: List[dict]) -> Set[Span]:
+    return {(e["start"], e["end"], e["entity"]) for e in entities}
+
+
+def _entity_scores(gold: List[Set[Span]], predicted: List[Set[Span]]) -> Dict[str, float]:
+    true_positive = sum(len(g & p) for g, p in zip(gold, predicted, strict=True))
+    predicted_total = sum(len(p) for p in predicted)
+    gold_total = sum(len(g) for g in gold)
+    precision = true_positive / predicted_total if predicted_total else 0.0
+    recall = true_positive / gold_total if gold_total else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "gold_spans": gold_total}
+
+
+def evaluate(agent: Agent) -> Dict[str, object]:
+    """Parse every held-out message with the trained model and score it (span-level, exact)."""
+    examples = [e for e in load_data(str(HELDOUT_DIR)).training_examples if e.get("text")]
+    gold_intents, predicted_intents, gold_spans, predicted_spans, timings = [], [], [], [], []
+
+    async def parse_all() -> None:
+        for example in examples:
+            started = time.perf_counter()
+            parsed = await agent.parse_message(example.get("text"))
+            timings.append(time.perf_counter() - started)
+            ranking = [r for r in parsed.get("intent_ranking", []) if r["name"] != "nlu_fallback"]
+            predicted_intents.append(ranking[0]["name"] if ranking else parsed["intent"]["name"])
+            gold_intents.append(example.get("intent"))
+            gold_spans.append(_spans(example.get("entities") or []))
+            predicted_spans.append(_spans(parsed.get("entities") or []))
+
+    asyncio.run(parse_all())
+    report = classification_report(gold_intents, predicted_intents, output_dict=True, zero_division=0)
+    per_intent = {
+        label: round(values["f1-score"], 4)
+        for label, values in report.items()
+        if isinstance(values, dict) and label not in ("macro avg", "weighted avg")
+    }
+    timings.sort()
+    return {
+        "messages": len(examples),
+        "intent_macro_f1": f1_score(gold_intents, predicted_intents, average="macro"),
+        "intent_accuracy": accuracy_score(gold_intents, predicted_intents),
+        "per_intent_f1": per_intent,
+        "entities": _entity_scores(gold_spans, predicted_spans),
+        "parse_p50_ms": 1000 * timings[len(timings) // 2],
+        "parse_p95_ms": 1000 * timings[int(len(timings) * 0.95)],
+        "confusions": _top_confusions(gold_intents, predicted_intents),
+    }
+
+
+def _top_confusions(gold: List[str], predicted: List[str], limit: int = 8) -> List[Tuple[str, str, int]]:
+    counts: Dict[Tuple[str, str], int] = {}
+    for g, p in zip(gold, predicted, strict=True):
+        if g != p:
+            counts[(g, p)] = counts.get((g, p), 0) + 1
+    return [(g, p, n) for (g, p), n in sorted(counts.items(), key=lambda item: -item[1])[:limit]]
