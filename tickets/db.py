@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Iterator
 
@@ -40,7 +40,7 @@ def _prepare_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_engine(database_url: str) -> Engine:
     """One engine (and connection pool) per database URL and process."""
     url = make_url(database_url)
@@ -54,7 +54,7 @@ def get_engine(database_url: str) -> Engine:
     return engine
 
 
-@lru_cache(maxsize=None)
+@cache
 def _session_factory(database_url: str) -> sessionmaker:
     return sessionmaker(bind=get_engine(database_url), future=True, expire_on_commit=False)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Sequence
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -54,15 +54,15 @@ def add_event(
     ticket: Ticket,
     actor: str,
     type: str,
-    note: Optional[str] = None,
-    data: Optional[dict] = None,
+    note: str | None = None,
+    data: dict | None = None,
 ) -> TicketEvent:
     event = TicketEvent(ticket_id=ticket.id, actor=actor, type=type, note=note, data=data)
     session.add(event)
     return event
 
 
-def ticket_of_sender(session: Session, *, number: str, sender_id: str) -> Optional[Ticket]:
+def ticket_of_sender(session: Session, *, number: str, sender_id: str) -> Ticket | None:
     statement = (
         select(Ticket)
         .options(selectinload(Ticket.booking))
@@ -97,7 +97,7 @@ def upcoming_bookings_of(session: Session, *, sender_id: str, after: datetime) -
     return list(session.execute(statement).scalars())
 
 
-def open_ticket_of_kind(session: Session, *, sender_id: str, kind: TicketKind) -> Optional[Ticket]:
+def open_ticket_of_kind(session: Session, *, sender_id: str, kind: TicketKind) -> Ticket | None:
     statement = (
         select(Ticket)
         .where(Ticket.sender_id == sender_id, Ticket.kind == kind, Ticket.status.in_(OPEN_STATUSES))
@@ -107,7 +107,7 @@ def open_ticket_of_kind(session: Session, *, sender_id: str, kind: TicketKind) -
     return session.execute(statement).scalar_one_or_none()
 
 
-def latest_finished_ticket_of(session: Session, *, sender_id: str) -> Optional[Ticket]:
+def latest_finished_ticket_of(session: Session, *, sender_id: str) -> Ticket | None:
     statement = (
         select(Ticket)
         .where(
@@ -159,7 +159,7 @@ def approved_posts(session: Session, *, limit: int) -> List[MutualHelpPost]:
     return list(session.execute(statement).scalars())
 
 
-def get_post(session: Session, *, post_id: int) -> Optional[MutualHelpPost]:
+def get_post(session: Session, *, post_id: int) -> MutualHelpPost | None:
     return session.get(MutualHelpPost, post_id)
 
 

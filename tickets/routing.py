@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -24,8 +24,8 @@ class Route:
     id: str
     name: str
     department: str
-    hours: Optional[float] = None
-    working_days: Optional[int] = None
+    hours: float | None = None
+    working_days: int | None = None
     keywords: Tuple[str, ...] = field(default_factory=tuple)
 
     def deadline_from(self, start: datetime) -> datetime:

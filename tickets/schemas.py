@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import List, Optional
+from typing import List
 
 from pydantic import BaseModel, Field, validator
 
@@ -13,7 +13,7 @@ from tickets.models import PostKind, PostStatus, TicketKind, TicketStatus
 class TranscriptLine(BaseModel):
     role: str = Field(..., regex="^(resident|bot|staff)$")
     text: str
-    at: Optional[datetime] = None
+    at: datetime | None = None
 
 
 class TicketCreate(BaseModel):
@@ -22,12 +22,12 @@ class TicketCreate(BaseModel):
     kind: TicketKind
     title: str = Field(..., min_length=1, max_length=200)
     description: str = ""
-    category: Optional[str] = None
-    address: Optional[str] = None
+    category: str | None = None
+    address: str | None = None
     channel: str = "rest"
     sender_id: str = Field(..., min_length=1)
-    contact_name: Optional[str] = None
-    contact_phone: Optional[str] = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
     transcript: List[TranscriptLine] = Field(default_factory=list)
 
     @validator("title")
@@ -44,11 +44,11 @@ class TicketPublic(BaseModel):
     priority: int
     title: str
     description: str
-    address: Optional[str]
+    address: str | None
     channel: str
     deadline: datetime
     created_at: datetime
-    latest_reply: Optional[str] = None
+    latest_reply: str | None = None
 
     class Config:
         orm_mode = True
@@ -59,7 +59,7 @@ class BookingCreate(BaseModel):
     service_name: str
     scheduled_at: datetime
     at_home: bool = False
-    address: Optional[str] = None
+    address: str | None = None
     channel: str = "rest"
     sender_id: str
     contact_phone: str
@@ -78,16 +78,16 @@ class BookingPublic(BaseModel):
     service_name: str
     scheduled_at: datetime
     at_home: bool
-    address: Optional[str]
+    address: str | None
     status: TicketStatus
 
 
 class PostCreate(BaseModel):
     kind: PostKind
     content: str = Field(..., min_length=2)
-    when_text: Optional[str] = None
-    contact_preference: Optional[str] = None
-    contact_phone: Optional[str] = None
+    when_text: str | None = None
+    contact_preference: str | None = None
+    contact_phone: str | None = None
     channel: str = "rest"
     sender_id: str
 
@@ -99,7 +99,7 @@ class PostPublic(BaseModel):
     kind: PostKind
     status: PostStatus
     content: str
-    when_text: Optional[str]
+    when_text: str | None
     created_at: datetime
 
     class Config:
@@ -109,11 +109,11 @@ class PostPublic(BaseModel):
 class FeedbackCreate(BaseModel):
     sender_id: str
     channel: str = "rest"
-    rating: Optional[int] = Field(None, ge=1, le=5)
-    comment: Optional[str] = None
+    rating: int | None = Field(None, ge=1, le=5)
+    comment: str | None = None
 
 
 class FeedbackPublic(BaseModel):
-    rating: Optional[int]
-    comment: Optional[str]
-    ticket_number: Optional[str]
+    rating: int | None
+    comment: str | None
+    ticket_number: str | None

@@ -77,9 +77,9 @@ def test_emergencies_sort_first(tickets):
 def test_every_ticket_starts_its_history_with_a_created_event(tickets):
     ticket = tickets.open_ticket(complaint())
     with session_scope(tickets.database_url) as session:
-        events = session.execute(
-            select(TicketEvent.type).join(Ticket).where(Ticket.number == ticket.number)
-        ).scalars().all()
+        events = (
+            session.execute(select(TicketEvent.type).join(Ticket).where(Ticket.number == ticket.number)).scalars().all()
+        )
     assert events == ["created"]
 
 
