@@ -6,6 +6,7 @@ Services come in through the constructor (tests) or are built on first use
 
 from __future__ import annotations
 
+import abc
 import logging
 from datetime import datetime
 from typing import List
@@ -20,7 +21,6 @@ from actions import formatting as fmt
 from actions import wiring
 from bot.nlp.rating import extract_rating
 from bot.nlp.timeparse import SHANGHAI
-from policy_kb.emergency import EmergencyClassifier
 from policy_kb.legal import LegalGuide
 from policy_kb.retrieval import KnowledgeBase
 from policy_kb.schema import ServiceEntry
@@ -35,8 +35,8 @@ logger = logging.getLogger(__name__)
 OFFER_WORDS = ("我可以", "我能", "我会", "愿意", "可以帮", "能帮大家", "免费教", "志愿", "时间银行", "我有空")
 
 
-class ServiceAction(Action):
-    """An action that may use the ticket store and the knowledge base."""
+class ServiceAction(Action, abc.ABC):
+    """An action that may use the ticket store and the knowledge base (abstract: not registered)."""
 
     def __init__(self, tickets: TicketService | None = None, knowledge_base: KnowledgeBase | None = None) -> None:
         self._tickets = tickets
@@ -54,9 +54,6 @@ class ServiceAction(Action):
             self._knowledge_base = wiring.knowledge_base()
         return self._knowledge_base
 
-    def name(self) -> str:  # pragma: no cover - every subclass names itself
-        raise NotImplementedError
-
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         try:
             return self.act(dispatcher, tracker, domain)
@@ -64,8 +61,9 @@ class ServiceAction(Action):
             dispatcher.utter_message(response="utter_store_unavailable", duty_phone=wiring.settings().duty_phone)
             return []
 
+    @abc.abstractmethod
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        raise NotImplementedError
+        """The action's work; a store failure becomes a polite reply in :meth:`run`."""
 
 
 def _entity(tracker: Tracker, name: str) -> str | None:
@@ -314,12 +312,16 @@ class ActionAnswerLegal(ServiceAction):
         text = tracker.latest_message.get("text") or ""
         topic = guide.topic_for(_entity(tracker, c.LEGAL_TOPIC), text)
         dispatcher.utter_message(response="utter_legal_intro", topic=topic.name, tip=topic.tip)
-        dispatcher.utter_message(
-            response="utter_legal_routes",
-            routes=fmt.numbered(
-                f"{entry.name}：{entry.summary}（{entry.where}，电话 {entry.phone}）" for entry in guide.routes(topic)
-            ),
-        )
+        dispatcher.utter_message(response="utter_legal_routes")
+        for index, entry in enumerate(guide.routes(topic), start=1):
+            dispatcher.utter_message(
+                response="utter_legal_route",
+                index=index,
+                name=entry.name,
+                summary=entry.summary,
+                where=entry.where,
+                phone=entry.phone,
+            )
         consultation = guide.consultation()
         if consultation is None:
             return [SlotSet(c.OFFERED_SERVICE, None)]
@@ -457,22 +459,15 @@ class ActionRelayToStaff(ServiceAction):
 
 
 class ActionHandleEmergency(ServiceAction):
-    """The hotline first, before any question; then an urgent ticket for the duty officer."""
-
-    def __init__(self, tickets=None, knowledge_base=None, classifier: EmergencyClassifier | None = None) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(tickets, knowledge_base)
-        self._classifier = classifier or EmergencyClassifier()
+    """After the hotline (sent by Rasa itself, see GuardPolicy): the duty phone and an urgent ticket."""
 
     def name(self) -> str:
         return "action_handle_emergency"
 
-    async def run(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+    def act(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
         text = tracker.latest_message.get("text") or ""
-        kind = self._classifier.classify(text)
-        duty_phone = wiring.settings().duty_phone
-        dispatcher.utter_message(response=f"utter_emergency_{kind}")
-        dispatcher.utter_message(response="utter_emergency_duty_phone", duty_phone=duty_phone)
-        events: List[EventType] = [ActiveLoop(None)]
+        dispatcher.utter_message(response="utter_emergency_duty_phone", duty_phone=wiring.settings().duty_phone)
+        events: List[EventType] = [ActiveLoop(None)]  # whatever form was running is over
         try:
             ticket = self.tickets.open_ticket(
                 TicketCreate(
@@ -486,7 +481,8 @@ class ActionHandleEmergency(ServiceAction):
                 )
             )
         except TicketStoreUnavailable:
-            logger.error("emergency could not be stored; the resident was given the hotline")
+            logger.error("emergency could not be stored; the resident already has the hotline")
+            dispatcher.utter_message(response="utter_emergency_not_stored")
             return events
         dispatcher.utter_message(response="utter_emergency_ticket", number=ticket.number)
         return events

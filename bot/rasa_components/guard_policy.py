@@ -5,6 +5,11 @@ Rasa's RulePolicy keeps an active form running ahead of every rule, so a
 rule alone cannot interrupt a form for an emergency. This policy checks the
 conversation's state on every message and, when it applies, outranks the
 form (same confidence, higher priority, also a "no user" prediction).
+
+The first answer to an emergency is a domain response chosen here by the kind
+of emergency (fire → 119 …): Rasa sends it itself, so the resident hears the
+right hotline even when the action server is down. The action that opens the
+urgent ticket comes second.
 """
 
 from __future__ import annotations
@@ -20,10 +25,13 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from policy_kb.emergency import EmergencyClassifier
+
 EMERGENCY_INTENT = "report_emergency"
 HANDOFF_INTENT = "request_human"
 FALLBACK_INTENT = "nlu_fallback"
 EMERGENCY_ACTION = "action_handle_emergency"
+EMERGENCY_RESPONSE_PREFIX = "utter_emergency_"
 HANDOFF_ACTION = "action_request_human"
 RELAY_ACTION = "action_relay_to_staff"
 HANDOFF_SLOT = "handoff_active"
@@ -32,6 +40,10 @@ HANDOFF_SLOT = "handoff_active"
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
 class GuardPolicy(Policy):
     """Predicts the emergency, handoff and relay actions regardless of forms and rules."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._emergencies = EmergencyClassifier()
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
@@ -62,11 +74,14 @@ class GuardPolicy(Policy):
         latest = tracker.latest_action_name
         if latest in (EMERGENCY_ACTION, RELAY_ACTION, HANDOFF_ACTION):
             return ACTION_LISTEN_NAME
+        if latest and latest.startswith(EMERGENCY_RESPONSE_PREFIX):
+            return EMERGENCY_ACTION
         if latest != ACTION_LISTEN_NAME:
             return None
         intent = self._intent(tracker)
         if intent == EMERGENCY_INTENT:
-            return EMERGENCY_ACTION
+            text = tracker.latest_message.text if tracker.latest_message else ""
+            return f"{EMERGENCY_RESPONSE_PREFIX}{self._emergencies.classify(text or '')}"
         if tracker.get_slot(HANDOFF_SLOT):
             return RELAY_ACTION
         if intent == HANDOFF_INTENT and tracker.active_loop_name:

@@ -92,14 +92,15 @@ def test_when_the_store_is_down_the_resident_is_told_honestly():
     assert events == []  # nothing pretends to be filed
 
 
-def test_an_emergency_gets_its_hotline_even_when_the_store_is_down():
-    dispatcher, _ = run(ActionHandleEmergency(tickets=BrokenStore()), text="楼下着火了", intent="report_emergency")
-    assert responses(dispatcher)[:2] == ["utter_emergency_fire", "utter_emergency_duty_phone"]
+def test_an_emergency_ends_the_form_and_says_so_when_the_store_is_down():
+    dispatcher, events = run(ActionHandleEmergency(tickets=BrokenStore()), text="楼下着火了", intent="report_emergency")
+    assert responses(dispatcher) == ["utter_emergency_duty_phone", "utter_emergency_not_stored"]
+    assert any(e["event"] == "active_loop" and e["name"] is None for e in events)
 
 
-def test_an_emergency_opens_an_urgent_ticket_after_the_hotline(store):
+def test_an_emergency_opens_an_urgent_ticket(store):
     dispatcher, events = run(ActionHandleEmergency(tickets=store), text="我爸摔倒了起不来", intent="report_emergency")
-    assert responses(dispatcher) == ["utter_emergency_medical", "utter_emergency_duty_phone", "utter_emergency_ticket"]
+    assert responses(dispatcher) == ["utter_emergency_duty_phone", "utter_emergency_ticket"]
     assert store.tickets_of("resident-1")[0].priority == 0
     assert any(e["event"] == "active_loop" and e["name"] is None for e in events)  # any form is over
 
@@ -124,3 +125,34 @@ def test_status_of_someone_elses_ticket_is_not_found(store):
         sender="someone-else",
     )
     assert responses(dispatcher) == ["utter_ticket_not_found"]
+
+
+def test_a_legal_answer_comes_in_short_messages_and_offers_a_consultation(kb):
+    from actions.actions import ActionAnswerLegal
+
+    dispatcher, events = run(
+        ActionAnswerLegal(knowledge_base=kb), text="老板拖欠工资三个月了怎么办", intent="ask_legal"
+    )
+    sent = responses(dispatcher)
+    assert sent[0] == "utter_legal_intro" and dispatcher.messages[0]["topic"] == "拖欠工资"
+    routes = [m for m in dispatcher.messages if m.get("response") == "utter_legal_route"]
+    assert [m["name"] for m in routes][0] == "法律援助"
+    assert sent[-1] == "utter_offer_booking"
+    assert events[-1]["name"] == "offered_service" and events[-1]["value"] == "法律咨询"
+
+
+def test_a_consultation_lists_every_material(kb):
+    from actions.actions import ActionAnswerConsultation
+
+    dispatcher, _ = run(ActionAnswerConsultation(knowledge_base=kb), text="办居住证要带什么", intent="consult_service")
+    materials = next(m for m in dispatcher.messages if m.get("response") == "utter_service_materials")["materials"]
+    for item in kb.catalogue.resolve("居住证").materials:
+        assert item in materials
+
+
+def test_an_unclear_question_gets_numbered_choices(kb):
+    from actions.actions import ActionAnswerConsultation
+
+    dispatcher, _ = run(ActionAnswerConsultation(knowledge_base=kb), text="补贴", intent="consult_service")
+    assert responses(dispatcher) == ["utter_which_service"]
+    assert 2 <= len(dispatcher.messages[0]["buttons"]) <= 3

@@ -30,11 +30,11 @@ def policy(tmp_path) -> GuardPolicy:
     )
 
 
-def said(intent: str, ranking: List[tuple] | None = None) -> UserUttered:
-    parse = {"intent": {"name": intent, "confidence": 0.9}}
+def said(intent: str, ranking: List[tuple] | None = None, text: str = "…") -> UserUttered:
+    parse = {"intent": {"name": intent, "confidence": 0.9}, "text": text}
     if ranking:
         parse["intent_ranking"] = [{"name": name, "confidence": c} for name, c in ranking]
-    return UserUttered("…", intent=parse["intent"], parse_data=parse)
+    return UserUttered(text, intent=parse["intent"], parse_data=parse)
 
 
 def predicted(policy: GuardPolicy, domain: Domain, events: List[Event]):
@@ -52,17 +52,42 @@ def test_an_emergency_beats_an_active_form(policy, domain):
         ActionExecuted("booking_form"),
         ActiveLoop("booking_form"),
         ActionExecuted("action_listen"),
-        said("report_emergency"),
+        said("report_emergency", text="楼道里着火了"),
     ]
     action, prediction = predicted(policy, domain, events)
-    assert action == "action_handle_emergency"
+    assert action == "utter_emergency_fire"
     assert prediction.is_no_user_prediction and prediction.policy_priority > 6
+
+
+@pytest.mark.parametrize(
+    "text, response",
+    [
+        ("家里煤气味好大", "utter_emergency_gas"),
+        ("我爸摔倒了起不来", "utter_emergency_medical"),
+        ("他又打我了", "utter_emergency_violence"),
+        ("孩子不见了", "utter_emergency_missing"),
+        ("救命啊", "utter_emergency_general"),
+    ],
+)
+def test_the_first_answer_is_the_hotline_for_the_kind_of_emergency(policy, domain, text, response):
+    assert (
+        predicted(policy, domain, [ActionExecuted("action_listen"), said("report_emergency", text=text)])[0] == response
+    )
+
+
+def test_the_ticket_follows_the_hotline(policy, domain):
+    events = [
+        ActionExecuted("action_listen"),
+        said("report_emergency", text="着火了"),
+        ActionExecuted("utter_emergency_fire"),
+    ]
+    assert predicted(policy, domain, events)[0] == "action_handle_emergency"
 
 
 def test_an_emergency_below_the_fallback_threshold_is_still_an_emergency(policy, domain):
     message = said("nlu_fallback", ranking=[("nlu_fallback", 0.45), ("report_emergency", 0.4), ("greet", 0.1)])
     action, _ = predicted(policy, domain, [ActionExecuted("action_listen"), message])
-    assert action == "action_handle_emergency"
+    assert action.startswith("utter_emergency_")
 
 
 def test_during_a_handoff_every_message_is_relayed(policy, domain):
