@@ -25,7 +25,7 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from policy_kb.emergency import EmergencyClassifier
+from policy_kb.emergency import GENERAL, EmergencyClassifier
 
 EMERGENCY_INTENT = "report_emergency"
 HANDOFF_INTENT = "request_human"
@@ -48,7 +48,7 @@ class GuardPolicy(Policy):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         # RulePolicy has priority 6; ties in confidence go to the higher priority.
-        return {"priority": 7, "emergency_min_confidence": 0.3}
+        return {"priority": 7, "emergency_min_confidence": 0.3, "in_form_min_confidence": 0.9}
 
     def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
         """Nothing to learn: the guard's behaviour is fixed."""
@@ -80,13 +80,23 @@ class GuardPolicy(Policy):
             return None
         intent = self._intent(tracker)
         if intent == EMERGENCY_INTENT:
-            text = tracker.latest_message.text if tracker.latest_message else ""
-            return f"{EMERGENCY_RESPONSE_PREFIX}{self._emergencies.classify(text or '')}"
+            text = (tracker.latest_message.text if tracker.latest_message else "") or ""
+            kind = self._emergencies.classify(text)
+            if self._plausible_emergency(tracker, kind):
+                return f"{EMERGENCY_RESPONSE_PREFIX}{kind}"
         if tracker.get_slot(HANDOFF_SLOT):
             return RELAY_ACTION
         if intent == HANDOFF_INTENT and tracker.active_loop_name:
             return HANDOFF_ACTION
         return None
+
+    def _plausible_emergency(self, tracker: DialogueStateTracker, kind: str) -> bool:
+        """Inside a form, an answer to its question ("匿名", "5号楼") is rarely an emergency:
+        there it takes danger words or a confident model; anywhere else the model's word."""
+        if not tracker.active_loop_name or kind != GENERAL:
+            return True
+        confidence = (tracker.latest_message.intent or {}).get("confidence", 0.0) if tracker.latest_message else 0.0
+        return confidence >= self.config["in_form_min_confidence"]
 
     def predict_action_probabilities(
         self,

@@ -112,3 +112,17 @@ def test_asking_for_a_person_leaves_a_form(policy, domain):
 
 def test_an_ordinary_message_is_left_to_the_other_policies(policy, domain):
     assert predicted(policy, domain, [ActionExecuted("action_listen"), said("greet")])[0] is None
+
+
+def form_asking_then(message: UserUttered) -> List[Event]:
+    return [ActiveLoop("complaint_form"), ActionExecuted("complaint_form"), ActionExecuted("action_listen"), message]
+
+
+def test_an_unsure_emergency_without_danger_words_does_not_break_into_a_form(policy, domain):
+    unsure = UserUttered("匿名", intent={"name": "report_emergency", "confidence": 0.6})
+    assert predicted(policy, domain, form_asking_then(unsure))[0] is None
+
+
+def test_danger_words_break_into_a_form_whatever_the_confidence(policy, domain):
+    unsure = UserUttered("楼下冒烟了", intent={"name": "report_emergency", "confidence": 0.6})
+    assert predicted(policy, domain, form_asking_then(unsure))[0] == "utter_emergency_fire"
