@@ -9,7 +9,7 @@ from __future__ import annotations
 import abc
 import logging
 from datetime import datetime
-from typing import List
+from typing import List, Sequence
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
@@ -21,8 +21,8 @@ from actions import formatting as fmt
 from actions import wiring
 from bot.nlp.rating import extract_rating
 from bot.nlp.timeparse import SHANGHAI
-from policy_kb.legal import LegalGuide
-from policy_kb.retrieval import KnowledgeBase
+from policy_kb.legal import GENERAL_TOPIC, LegalGuide
+from policy_kb.retrieval import Hit, KnowledgeBase
 from policy_kb.schema import ServiceEntry
 from tickets.errors import TicketNotFound, TicketStoreUnavailable
 from tickets.models import PostKind, TicketKind
@@ -60,6 +60,13 @@ class ServiceAction(Action, abc.ABC):
         except TicketStoreUnavailable:
             dispatcher.utter_message(response="utter_store_unavailable", duty_phone=wiring.settings().duty_phone)
             return []
+
+    def note_unanswered(self, question: str, hits: Sequence[Hit]) -> None:
+        """Counts the question for staff (what to add to the catalogue); never stops the resident's answer."""
+        try:
+            self.tickets.record_unanswered(question, [hit.entry.id for hit in hits])
+        except Exception as exc:  # the resident is answered either way; the count is best effort
+            logger.warning("an unanswered question was not counted: %s", exc.__class__.__name__)
 
     @abc.abstractmethod
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -286,6 +293,7 @@ class ActionAnswerConsultation(ServiceAction):
         if answer.confident and answer.best is not None:
             _tell_entry(dispatcher, answer.best, wiring.settings().community_name)
             return _offer_booking(dispatcher, answer.best)
+        self.note_unanswered(question, answer.hits)
         if answer.hits:
             buttons = [
                 {"title": f"{index}. {hit.entry.name}", "payload": f'/consult_service{{"service":"{hit.entry.name}"}}'}
@@ -308,9 +316,14 @@ class ActionAnswerLegal(ServiceAction):
         return "action_answer_legal"
 
     def act(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
-        guide = self._guide = self._guide or LegalGuide(self.knowledge_base.catalogue)
+        catalogue = self.knowledge_base.catalogue
+        if self._guide is None or self._guide.catalogue is not catalogue:  # first use, or staff reloaded it
+            self._guide = LegalGuide(catalogue)
+        guide = self._guide
         text = tracker.latest_message.get("text") or ""
         topic = guide.topic_for(_entity(tracker, c.LEGAL_TOPIC), text)
+        if topic is GENERAL_TOPIC:
+            self.note_unanswered(text, self.knowledge_base.search(text).hits)
         dispatcher.utter_message(response="utter_legal_intro", topic=topic.name, tip=topic.tip)
         dispatcher.utter_message(response="utter_legal_routes")
         for index, entry in enumerate(guide.routes(topic), start=1):

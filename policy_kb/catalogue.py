@@ -84,6 +84,8 @@ def load_catalogue(folder: Path = CATALOGUE_DIR) -> Catalogue:
         for related in entry.related:
             if related not in seen:
                 problems.append(CatalogueProblem(entry.id, "related", f"no entry with id {related}"))
+    if not unique:
+        problems.append(CatalogueProblem(folder.name, "services", "no valid entry at all"))
     for problem in problems:
         logger.error("catalogue problem: %s", problem)
     logger.info("catalogue loaded: %d entries, %d problems", len(unique), len(problems))

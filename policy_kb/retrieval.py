@@ -1,21 +1,29 @@
 """Finding the catalogue entries a resident's question is about.
 
 :class:`KnowledgeBase` is what actions depend on; :class:`BM25KnowledgeBase`
-implements it with jieba tokens (the project's user dictionary) and Okapi BM25.
-Everything is built once, at construction, never per question.
+implements it with jieba tokens (the project's user dictionary) and Okapi BM25, the
+question expanded with the NLU's synonyms and with catalogue words it writes with
+sound-alike characters (:mod:`policy_kb.homophones`).
+Everything is built once, at construction, never per question: BM25's contribution of every
+indexed term to every entry is computed up front, so a question costs its tokenisation and one
+vector sum per token (well under a millisecond, even for a long rambling message).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Protocol, Sequence
+from typing import Dict, List, Protocol, Sequence, Tuple
 
 import jieba
+import numpy as np
+import yaml
 from rank_bm25 import BM25Okapi
 
 from policy_kb.catalogue import Catalogue, load_catalogue
+from policy_kb.homophones import HomophoneIndex
 from policy_kb.schema import ServiceEntry
 
 logger = logging.getLogger(__name__)
@@ -23,12 +31,16 @@ logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 USER_DICTIONARY_DIR = ROOT / "data" / "dict"
 STOPWORDS_FILE = Path(__file__).resolve().parent / "stopwords.txt"
+# The NLU's synonyms (typos, colloquial and traditional spellings → the catalogue's word); read, never written.
+SYNONYMS_FILE = ROOT / "data" / "nlu" / "synonyms.yml"
 
 # How much more a field counts than the entry's body text.
 NAME_WEIGHT = 4
 ALIAS_WEIGHT = 3
 # The recognised service entity outranks any lexical evidence.
 ENTITY_SCORE = 1000.0
+# A token with no letter, digit or character (，？ …) says nothing about the service.
+_MEANINGFUL = re.compile(r"\w")
 
 
 @dataclass(frozen=True)
@@ -61,13 +73,29 @@ def _load_stopwords() -> frozenset:
     return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
+def load_synonyms(path: Path = SYNONYMS_FILE) -> Dict[str, str]:
+    """Each way of writing a word (``家正``, ``医保``) → the word the catalogue uses (``家政服务``)."""
+    if not path.exists():
+        return {}
+    synonyms: Dict[str, str] = {}
+    for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
+        if "synonym" not in item:
+            continue
+        for line in str(item.get("examples") or "").splitlines():
+            variant = line.strip().lstrip("-").strip().lower()
+            if variant and variant != item["synonym"]:
+                synonyms[variant] = item["synonym"]
+    return synonyms
+
+
 class BM25KnowledgeBase:
-    """BM25 over names, aliases and text, with the entity as a strong signal."""
+    """BM25 over names, aliases and text, with synonym and sound-alike expansion and the entity as a strong signal."""
 
     def __init__(
         self,
         catalogue: Catalogue | None = None,
         dictionary_dir: Path = USER_DICTIONARY_DIR,
+        synonyms_file: Path = SYNONYMS_FILE,
         min_score: float = 3.0,
         min_margin: float = 1.25,
     ) -> None:
@@ -81,12 +109,18 @@ class BM25KnowledgeBase:
             for word in (entry.name, *entry.aliases):
                 self._tokenizer.add_word(word, freq=2000)
         self._stopwords = _load_stopwords()
+        self._synonyms = load_synonyms(synonyms_file)
         self._entries: Sequence[ServiceEntry] = self.catalogue.entries
-        self._bm25 = BM25Okapi([self._document(entry) for entry in self._entries]) if self._entries else None
+        self._term_scores = self._index()
+        self._token_synonyms, self._phrase_synonyms = self._split_synonyms()
+        self._homophones = HomophoneIndex(
+            ((entry.id, word.lower()) for entry in self._entries for word in (entry.name, *entry.aliases)),
+            is_word=lambda text: bool(self._tokenizer.FREQ.get(text)),
+        )
 
     def tokens(self, text: str) -> List[str]:
         words = self._tokenizer.lcut_for_search(text.lower())
-        return [word for word in words if word.strip() and word not in self._stopwords]
+        return [word for word in words if _MEANINGFUL.search(word) and word not in self._stopwords]
 
     def _document(self, entry: ServiceEntry) -> List[str]:
         tokens = self.tokens(entry.name) * NAME_WEIGHT
@@ -95,14 +129,61 @@ class BM25KnowledgeBase:
         body = " ".join([entry.category, entry.summary, entry.eligibility, *entry.materials, *entry.steps])
         return tokens + self.tokens(body)
 
+    def _index(self) -> Dict[str, np.ndarray]:
+        """Every term's BM25 contribution to every entry (rank-bm25's Okapi formula, computed once)."""
+        if not self._entries:
+            return {}
+        bm25 = BM25Okapi([self._document(entry) for entry in self._entries])
+        return {term: bm25.get_scores([term]) for term in bm25.idf}
+
+    def _split_synonyms(self) -> Tuple[Dict[str, List[str]], List[Tuple[str, List[str]]]]:
+        """A variant that is one token is looked up among the question's tokens (so ``理法`` never fires
+        inside ``处理法律``); a longer one is looked for in the text, where it is specific enough."""
+        by_token: Dict[str, List[str]] = {}
+        by_phrase: List[Tuple[str, List[str]]] = []
+        for variant, word in self._synonyms.items():
+            # The name as one term, so a synonym adds the evidence of that name, not of its parts
+            # (居民, 服务) that many entries share.
+            expansion = self._terms_of(word.lower())
+            if len(self.tokens(variant)) == 1:
+                by_token[variant] = expansion
+            else:
+                by_phrase.append((variant, expansion))
+        return by_token, by_phrase
+
+    def _terms_of(self, word: str) -> List[str]:
+        """A catalogue word as one term where it is indexed (names and aliases are), else its tokens."""
+        return [word] if word in self._term_scores else self.tokens(word)
+
+    def _expand(self, text: str, tokens: List[str]) -> List[str]:
+        """The catalogue's words for the variants and sound-alike typos the question uses."""
+        expansion: List[str] = []
+        for token in tokens:
+            expansion += self._token_synonyms.get(token, [])
+        for variant, words in self._phrase_synonyms:
+            if variant in text:
+                expansion += words
+        for _, word in self._homophones.find(text):
+            expansion += self._terms_of(word)
+        return expansion
+
+    def _resolve(self, service: str) -> ServiceEntry | None:
+        return self.catalogue.resolve(service) or self.catalogue.resolve(self._synonyms.get(service.lower(), ""))
+
     def search(self, question: str, service: str | None = None, limit: int = 3) -> Answer:
-        if self._bm25 is None:
+        if not self._entries:
             return Answer(hits=[], confident=False)
-        scores = list(self._bm25.get_scores(self.tokens(question)))
-        named = self.catalogue.resolve(service) if service else None
+        text = question.lower()
+        tokens = self.tokens(text)
+        scores = np.zeros(len(self._entries))
+        for token in tokens + self._expand(text, tokens):
+            contribution = self._term_scores.get(token)
+            if contribution is not None:
+                scores += contribution
+        named = self._resolve(service) if service else None
         if named is not None:
             scores[self._entries.index(named)] += ENTITY_SCORE
-        ranked = sorted(range(len(scores)), key=lambda i: scores[i], reverse=True)[:limit]
+        ranked = np.argsort(-scores, kind="stable")[:limit]
         hits = [Hit(self._entries[i], float(scores[i])) for i in ranked if scores[i] > 0]
         return Answer(hits=hits, confident=self._is_confident(hits))
 

@@ -196,3 +196,19 @@ class Feedback(Base):
     rating = Column(SmallInteger)
     comment = Column(Text)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class UnansweredQuestion(Base):
+    """A question the catalogue answered below its confidence threshold, counted, so staff know what to add.
+
+    ``question`` is normalised and has phone numbers and other long digit runs masked: no personal data here.
+    """
+
+    __tablename__ = "unanswered_questions"
+
+    id = Column(Integer, primary_key=True)
+    question = Column(String(300), nullable=False, unique=True)
+    count = Column(Integer, nullable=False, default=1)
+    candidates = Column(JSON, nullable=False, default=list)
+    first_seen = Column(UTCDateTime, nullable=False, default=utcnow)
+    last_seen = Column(UTCDateTime, nullable=False, default=utcnow)

@@ -21,16 +21,22 @@ from tickets.models import (
     TicketEvent,
     TicketKind,
     TicketStatus,
+    UnansweredQuestion,
 )
 
 OPEN_STATUSES = (TicketStatus.new, TicketStatus.assigned, TicketStatus.in_progress)
 
 
+def _upsert_insert(session: Session):  # type: ignore[no-untyped-def]
+    """The dialect's INSERT … ON CONFLICT, where it has one."""
+    dialect = session.get_bind().dialect.name
+    return {"sqlite": sqlite_insert, "postgresql": postgresql_insert}.get(dialect)
+
+
 def next_sequence(session: Session, *, day: str) -> int:
     """The next ticket sequence of ``day``; the row lock serialises concurrent writers."""
-    dialect = session.get_bind().dialect.name
-    if dialect in ("sqlite", "postgresql"):
-        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    insert = _upsert_insert(session)
+    if insert is not None:
         session.execute(insert(DailyCounter).values(day=day, last=0).on_conflict_do_nothing())
     elif session.get(DailyCounter, day) is None:
         try:
@@ -167,3 +173,35 @@ def add_feedback(session: Session, *, feedback: Feedback) -> Feedback:
     session.add(feedback)
     session.flush()
     return feedback
+
+
+def count_unanswered(session: Session, *, question: str, candidates: List[str], at: datetime) -> None:
+    """Add one to the question's count, a new row the first time (atomic on SQLite and PostgreSQL)."""
+    insert = _upsert_insert(session)
+    if insert is not None:
+        statement = insert(UnansweredQuestion).values(
+            question=question, count=1, candidates=candidates, first_seen=at, last_seen=at
+        )
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[UnansweredQuestion.question],
+                set_={"count": UnansweredQuestion.count + 1, "candidates": candidates, "last_seen": at},
+            )
+        )
+        return
+    updated = session.execute(
+        update(UnansweredQuestion)
+        .where(UnansweredQuestion.question == question)
+        .values(count=UnansweredQuestion.count + 1, candidates=candidates, last_seen=at)
+    )
+    if updated.rowcount == 0:
+        session.add(UnansweredQuestion(question=question, count=1, candidates=candidates, first_seen=at, last_seen=at))
+
+
+def most_unanswered(session: Session, *, limit: int) -> List[UnansweredQuestion]:
+    statement = (
+        select(UnansweredQuestion)
+        .order_by(UnansweredQuestion.count.desc(), UnansweredQuestion.last_seen.desc(), UnansweredQuestion.id)
+        .limit(limit)
+    )
+    return list(session.execute(statement).scalars())

@@ -117,3 +117,16 @@ class FeedbackPublic(BaseModel):
     rating: int | None
     comment: str | None
     ticket_number: str | None
+
+
+class UnansweredQuestionPublic(BaseModel):
+    """A question residents asked that the catalogue could not answer well, for staff."""
+
+    question: str
+    count: int
+    candidates: List[str]
+    first_seen: datetime
+    last_seen: datetime
+
+    class Config:
+        orm_mode = True

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
+import unicodedata
 from datetime import datetime
-from typing import Callable, List
+from typing import Callable, List, Sequence
 
+from sqlalchemy.exc import DBAPIError
+
+from bot.nlp.phones import mask_phones_in
 from tickets import repository as repo
 from tickets.db import migrate, session_scope
-from tickets.errors import TicketNotFound
+from tickets.errors import TicketNotFound, TicketStoreUnavailable
 from tickets.models import (
     Booking,
     Feedback,
@@ -32,6 +37,7 @@ from tickets.schemas import (
     PostPublic,
     TicketCreate,
     TicketPublic,
+    UnansweredQuestionPublic,
 )
 
 logger = logging.getLogger(__name__)
@@ -41,6 +47,19 @@ PRIORITY_OF_KIND = {
     TicketKind.handoff: Priority.high,
 }
 HIGH_PRIORITY_CATEGORIES = {"lift", "leak_repair"}
+QUESTION_MAX_CHARS = 300
+CANDIDATES_KEPT = 3
+_EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$")
+
+
+def normalise_question(text: str) -> str:
+    """One spelling per question, so repeats are counted together; phone numbers masked.
+
+    Full-width letters and digits become half-width (NFKC), case and spaces are folded and
+    punctuation around the question goes: "高龄津贴怎么申请？" and " 高龄津贴怎么申请" count as one.
+    """
+    folded = mask_phones_in(unicodedata.normalize("NFKC", text)).lower()
+    return _EDGE_PUNCTUATION.sub("", " ".join(folded.split()))[:QUESTION_MAX_CHARS]
 
 
 def _public(ticket: Ticket, latest_reply: str | None = None) -> TicketPublic:
@@ -78,12 +97,17 @@ class TicketService:
         self._schema_lock = threading.Lock()
 
     def ensure_schema(self) -> None:
-        """Migrate once per process before the first use."""
+        """Migrate once per process before the first use; a database that cannot be reached is
+        :class:`TicketStoreUnavailable`, like any later failure."""
         if self._schema_ready:
             return
         with self._schema_lock:
             if not self._schema_ready:
-                migrate(self.database_url)
+                try:
+                    migrate(self.database_url)
+                except DBAPIError as exc:
+                    logger.error("ticket store schema not ready: %s", exc.__class__.__name__)
+                    raise TicketStoreUnavailable(str(exc.orig)) from exc
                 self._schema_ready = True
 
     def _session(self):  # type: ignore[no-untyped-def]
@@ -267,3 +291,19 @@ class TicketService:
             return FeedbackPublic(
                 rating=data.rating, comment=data.comment, ticket_number=ticket.number if ticket else None
             )
+
+    def record_unanswered(self, question: str, candidates: Sequence[str] = ()) -> None:
+        """Count a question the catalogue had no confident answer for; ``candidates`` are entry ids, best first."""
+        normalised = normalise_question(question)
+        if not normalised:
+            return
+        with self._session() as session:
+            repo.count_unanswered(
+                session, question=normalised, candidates=list(candidates)[:CANDIDATES_KEPT], at=self.clock()
+            )
+        logger.info("counted a question without a confident answer (%d candidates)", len(candidates))
+
+    def unanswered_questions(self, limit: int = 50) -> List[UnansweredQuestionPublic]:
+        """The questions asked most often without a good answer, then the most recent."""
+        with self._session() as session:
+            return [UnansweredQuestionPublic.from_orm(row) for row in repo.most_unanswered(session, limit=limit)]

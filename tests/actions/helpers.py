@@ -6,6 +6,9 @@ from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
 
+from tickets.errors import TicketStoreUnavailable
+from tickets.service import TicketService
+
 
 def tracker(
     text: str = "",
@@ -43,3 +46,13 @@ def entity(name: str, value: str) -> Dict[str, Any]:
 
 def responses(dispatcher) -> List[str]:
     return [message.get("response") for message in dispatcher.messages]
+
+
+class BrokenStore(TicketService):
+    """A store whose database is down (only the failure is faked; nothing else is)."""
+
+    def __init__(self) -> None:
+        super().__init__("sqlite:///unused.db")
+
+    def _session(self):  # type: ignore[no-untyped-def]
+        raise TicketStoreUnavailable("database is down")

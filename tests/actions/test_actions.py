@@ -18,8 +18,7 @@ from actions.actions import (
 )
 from bot.nlp.timeparse import SHANGHAI
 from policy_kb.retrieval import BM25KnowledgeBase
-from tests.actions.helpers import entity, responses, tracker
-from tickets.errors import TicketStoreUnavailable
+from tests.actions.helpers import BrokenStore, entity, responses, tracker
 from tickets.service import TicketService
 
 
@@ -31,16 +30,6 @@ def kb():
 @pytest.fixture
 def store(sqlite_url) -> TicketService:
     return TicketService(sqlite_url)
-
-
-class BrokenStore(TicketService):
-    """A store whose database is down (only the failure is faked; nothing else is)."""
-
-    def __init__(self) -> None:
-        super().__init__("sqlite:///unused.db")
-
-    def _session(self):  # type: ignore[no-untyped-def]
-        raise TicketStoreUnavailable("database is down")
 
 
 def run(action, slots=None, **message):
@@ -150,9 +139,10 @@ def test_a_consultation_lists_every_material(kb):
         assert item in materials
 
 
-def test_an_unclear_question_gets_numbered_choices(kb):
+def test_an_unclear_question_gets_numbered_choices(store, kb):
     from actions.actions import ActionAnswerConsultation
 
-    dispatcher, _ = run(ActionAnswerConsultation(knowledge_base=kb), text="补贴", intent="consult_service")
+    action = ActionAnswerConsultation(tickets=store, knowledge_base=kb)
+    dispatcher, _ = run(action, text="补贴", intent="consult_service")
     assert responses(dispatcher) == ["utter_which_service"]
     assert 2 <= len(dispatcher.messages[0]["buttons"]) <= 3

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.nlp.phones import mask_phone, normalise_phone
+from bot.nlp.phones import mask_phone, mask_phones_in, normalise_phone
 from bot.nlp.rating import extract_rating
 from bot.nlp.timeparse import SHANGHAI, parse_time
 
@@ -80,3 +80,16 @@ def test_masked_phone_keeps_only_the_ends():
 )
 def test_ratings_from_words(text, rating):
     assert extract_rating(text) == rating
+
+
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        ("我电话13812345678，低保找谁", "我电话***********，低保找谁"),
+        ("座机025-84561234", "座机***-********"),
+        ("一三八一二三四五六七八", "***********"),  # dictated digits
+        ("3号楼2单元501十一点", "3号楼2单元501十一点"),  # addresses and times stay
+    ],
+)
+def test_phone_numbers_in_free_text_are_masked(text, masked):
+    assert mask_phones_in(text) == masked

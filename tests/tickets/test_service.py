@@ -179,3 +179,9 @@ def test_an_unreachable_database_is_a_typed_error(tmp_path):
     get_engine(service.database_url).dispose()
     with pytest.raises(TicketStoreUnavailable):
         service.open_ticket(complaint())
+
+
+def test_a_database_that_cannot_be_opened_at_first_use_is_a_typed_error(tmp_path):
+    (tmp_path / "store.db").mkdir()  # the schema cannot even be migrated
+    with pytest.raises(TicketStoreUnavailable):
+        TicketService(f"sqlite:///{tmp_path / 'store.db'}").unanswered_questions()
