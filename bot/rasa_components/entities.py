@@ -1,0 +1,155 @@
+"""One consistent set of entities per message, whichever extractor found them.
+
+DIET tags tokens, so a time jieba cut in two comes back in pieces ("下" +
+"礼拜五", "十一月" + "二十八号") and an address in parts ("3幢" + "1单元202").
+Exact patterns (phone numbers, ticket numbers, building-unit-room addresses) are
+found by the regex extractor, and DIET may tag the same characters as
+something else. This component, placed after every extractor, lets exact
+patterns win, joins touching pieces of one time or address, and trims spans to
+their characters, so slots get what the resident wrote.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+PATTERN_EXTRACTOR = "RegexEntityExtractor"
+# Entity types whose touching pieces are one expression ("幺八六二五" + "一七零三九九").
+JOINABLE = frozenset({"date_time", "address", "phone"})
+# What joins two times into one range ("下周一到周五", "两点至五点").
+RANGE_JOINERS = frozenset({"到", "至", "-", "~", "～", "—"})
+# A learnt time without any of these characters is a number or a word, not a time ("一个", "二十").
+TIME_CHARACTERS = frozenset("年月日号天周礼拜星期点时分秒早午晚夜宵晨今明昨前后上下中春夏秋冬节假末旬刻半钟")
+# Where a learnt span may widen a pattern match of its type with context ("幸福小区" + "3栋2单元501").
+WIDENABLE = frozenset({"address"})
+# Characters a span never starts or ends with.
+EDGE_NOISE = " \t\r\n，。！？、；：,.!?;:~～（）()【】[]\"'“”‘’"
+
+Entity = Dict[str, Any]
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class EntityReconciler(GraphComponent):
+    """Resolves overlaps and fragments among the entities other extractors found."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> EntityReconciler:
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            entities = message.get(ENTITIES)
+            if entities:
+                message.set(ENTITIES, reconcile(message.get(TEXT) or "", entities), add_to_output=True)
+        return messages
+
+
+def reconcile(text: str, entities: List[Entity]) -> List[Entity]:
+    """``entities`` trimmed, with exact patterns preferred and touching pieces joined."""
+    trimmed = [entity for entity in (_trim(text, entity) for entity in entities) if entity is not None]
+    exact = _without_duplicates([entity for entity in trimmed if entity.get("extractor") == PATTERN_EXTRACTOR])
+    learnt = [entity for entity in trimmed if entity.get("extractor") != PATTERN_EXTRACTOR]
+    # A learnt span that widens a pattern match of its own type ("幸福小区" + "3栋2单元501")
+    # keeps the context; any other learnt span over a pattern match goes.
+    widened = [e for e in learnt if any(_widens(e, x) for x in exact)]
+    exact = [x for x in exact if not any(_widens(e, x) for e in widened)]
+    learnt = [e for e in learnt if e in widened or not any(_overlap(e, x) for x in exact)]
+    kept = sorted(exact + learnt, key=lambda entity: (entity["start"], entity["end"]))
+    joined = _join_touching(text, kept)
+    return [entity for entity in joined if entity.get("extractor") == PATTERN_EXTRACTOR or _plausible(entity)]
+
+
+def _trim(text: str, entity: Entity) -> Entity | None:
+    start, end = entity["start"], entity["end"]
+    while start < end and text[start] in EDGE_NOISE:
+        start += 1
+    while end > start and text[end - 1] in EDGE_NOISE:
+        end -= 1
+    if start == end:
+        return None
+    if (start, end) == (entity["start"], entity["end"]):
+        return entity
+    return {**entity, "start": start, "end": end, "value": _value(text, entity, start, end)}
+
+
+def _value(text: str, entity: Entity, start: int, end: int) -> Any:
+    """The span's text, unless a synonym already mapped the value to something else."""
+    original = text[entity["start"] : entity["end"]]
+    return text[start:end] if entity.get("value") == original else entity.get("value")
+
+
+def _plausible(entity: Entity) -> bool:
+    """Learnt spans of one character ("下", "号", "赵") are token fragments, not entities."""
+    span = entity["end"] - entity["start"]
+    if span < 2:
+        return False
+    if entity["entity"] == "date_time":
+        return any(character in TIME_CHARACTERS for character in str(entity.get("value", "")))
+    return True
+
+
+def _overlap(first: Entity, second: Entity) -> bool:
+    return first["start"] < second["end"] and second["start"] < first["end"]
+
+
+def _widens(learnt: Entity, exact: Entity) -> bool:
+    return (
+        learnt["entity"] == exact["entity"] in WIDENABLE
+        and learnt["start"] <= exact["start"]
+        and exact["end"] <= learnt["end"]
+        and (learnt["start"], learnt["end"]) != (exact["start"], exact["end"])
+    )
+
+
+def _without_duplicates(entities: List[Entity]) -> List[Entity]:
+    """Longest first: a pattern match inside a longer one of another pattern goes."""
+    kept: List[Entity] = []
+    for entity in sorted(entities, key=lambda e: e["start"] - e["end"]):
+        if not any(_overlap(entity, other) for other in kept):
+            kept.append(entity)
+    return kept
+
+
+def _join_touching(text: str, entities: List[Entity]) -> List[Entity]:
+    joined: List[Entity] = []
+    for entity in entities:
+        previous = joined[-1] if joined else None
+        if (
+            previous is not None
+            and previous["entity"] == entity["entity"] in JOINABLE
+            and previous.get("extractor") == entity.get("extractor")
+            and _joined_by(text, previous, entity)
+        ):
+            joined[-1] = {
+                **previous,
+                "end": entity["end"],
+                "value": text[previous["start"] : entity["end"]],
+                **_lower_confidence(previous, entity),
+            }
+            continue
+        joined.append(entity)
+    return joined
+
+
+def _joined_by(text: str, first: Entity, second: Entity) -> bool:
+    """Touching pieces, or two times with a range word between them."""
+    gap = text[first["end"] : second["start"]]
+    return gap == "" or (first["entity"] == "date_time" and gap.strip() in RANGE_JOINERS)
+
+
+def _lower_confidence(first: Entity, second: Entity) -> Dict[str, float]:
+    scores = [e["confidence_entity"] for e in (first, second) if e.get("confidence_entity") is not None]
+    return {"confidence_entity": min(scores)} if scores else {}

@@ -1,0 +1,89 @@
+"""The entity reconciler: exact patterns win, fragments of one time or address are joined."""
+
+from __future__ import annotations
+
+from typing import List
+
+from bot.rasa_components.entities import reconcile
+
+
+def learnt(text: str, piece: str, entity: str, nth: int = 0) -> dict:
+    start = _find(text, piece, nth)
+    return {"start": start, "end": start + len(piece), "value": piece, "entity": entity, "extractor": "DIETClassifier"}
+
+
+def pattern(text: str, piece: str, entity: str) -> dict:
+    found = learnt(text, piece, entity)
+    return {**found, "extractor": "RegexEntityExtractor"}
+
+
+def _find(text: str, piece: str, nth: int) -> int:
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(piece, start + 1)
+    return start
+
+
+def spans(text: str, entities: List[dict]) -> List[tuple]:
+    return [(text[e["start"] : e["end"]], e["entity"]) for e in entities]
+
+
+def test_touching_pieces_of_a_time_become_one():
+    text = "下礼拜五我有空"
+    result = reconcile(text, [learnt(text, "下", "date_time"), learnt(text, "礼拜五", "date_time")])
+    assert spans(text, result) == [("下礼拜五", "date_time")]
+    assert result[0]["value"] == "下礼拜五"
+
+
+def test_a_range_of_times_is_one_expression():
+    text = "下周一到周五找人遛狗"
+    result = reconcile(text, [learnt(text, "下周一", "date_time"), learnt(text, "周五", "date_time")])
+    assert spans(text, result) == [("下周一到周五", "date_time")]
+
+
+def test_different_entities_are_not_joined():
+    text = "明天3栋"
+    result = reconcile(text, [learnt(text, "明天", "date_time"), learnt(text, "3栋", "address")])
+    assert spans(text, result) == [("明天", "date_time"), ("3栋", "address")]
+
+
+def test_a_phone_pattern_beats_a_learnt_guess_over_the_same_digits():
+    text = "约家政 电话15850501234 地址4幢1单元601"
+    result = reconcile(
+        text,
+        [
+            learnt(text, "15850501234", "address"),
+            pattern(text, "15850501234", "phone"),
+            learnt(text, "4幢1单元601", "address"),
+        ],
+    )
+    assert spans(text, result) == [("15850501234", "phone"), ("4幢1单元601", "address")]
+
+
+def test_a_learnt_phone_spilling_past_the_number_loses_to_the_pattern():
+    text = "打我电话13805187760 门铃坏了"
+    result = reconcile(text, [learnt(text, "13805187760 门铃", "phone"), pattern(text, "13805187760", "phone")])
+    assert spans(text, result) == [("13805187760", "phone")]
+
+
+def test_a_learnt_address_keeps_its_context_around_a_pattern_match():
+    text = "住幸福小区3栋2单元501"
+    result = reconcile(text, [learnt(text, "幸福小区3栋2单元501", "address"), pattern(text, "3栋2单元501", "address")])
+    assert spans(text, result) == [("幸福小区3栋2单元501", "address")]
+
+
+def test_fragments_and_numbers_are_not_times():
+    text = "订一个会议室 帮我喂下猫 二十来个人"
+    result = reconcile(
+        text,
+        [learnt(text, "一个", "date_time"), learnt(text, "下", "date_time"), learnt(text, "二十", "date_time")],
+    )
+    assert result == []
+
+
+def test_spans_are_trimmed_and_synonym_values_kept():
+    text = "约个家政 明天"
+    service = {**learnt(text, "家政 ", "service"), "value": "家政服务"}
+    result = reconcile(text, [service])
+    assert spans(text, result) == [("家政", "service")]
+    assert result[0]["value"] == "家政服务"
