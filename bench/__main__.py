@@ -3,7 +3,9 @@ writes every figure to results/bench.json.
 
 Parts: nlu (held-out quality), train (training time of the project's model),
 speed (REST turns: sequential latency, 32 concurrent conversations, memory),
-bare (a stock `rasa init` server measured the same way, for the ratio).
+bare (a stock `rasa init` server measured the same way, for the ratio),
+wechat (passive WeChat reply time, duplicate tickets under retried MsgIds),
+retrieval (catalogue hit@1 / hit@3 and query latency on bench/questions).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from bot.settings import Settings
 from tickets.db import migrate
 
 logger = logging.getLogger("bench")
-PARTS = ("nlu", "train", "speed", "bare")
+PARTS = ("nlu", "train", "speed", "bare", "wechat", "retrieval")
 RESULTS = ROOT / "results"
 MODEL = ROOT / "models" / "current.tar.gz"
 PYTHON = sys.executable
@@ -191,6 +193,18 @@ def bench_bare() -> Dict[str, Any]:
     }
 
 
+def bench_wechat() -> Dict[str, Any]:
+    from bench.wechat import bench_wechat as run
+
+    return run(MODEL)
+
+
+def bench_retrieval() -> Dict[str, Any]:
+    from bench.retrieval import evaluate
+
+    return evaluate()
+
+
 def summary(results: Dict[str, Any]) -> str:
     rows = []
     nlu = results.get("nlu")
@@ -243,6 +257,29 @@ def summary(results: Dict[str, Any]) -> str:
                 ("throughput ratio ours / bare (target >= 0.7)", f"{ratio:.2f}"),
                 ("32-concurrent p95 ratio ours / bare", f"{p95_ratio:.2f}"),
             ]
+    wechat = results.get("wechat")
+    if wechat:
+        passive, burst = wechat["passive_reply"], wechat["retried_burst"]
+        rows += [
+            (
+                "WeChat passive reply p50 / p95 ms (target p95 <= 300)",
+                f"{passive['p50_ms']:.0f} / {passive['p95_ms']:.0f}",
+            ),
+            ("WeChat duplicate tickets, burst of retried MsgIds (target 0)", str(burst["duplicate_tickets"])),
+        ]
+    retrieval = results.get("retrieval")
+    if retrieval:
+        rows += [
+            (
+                "retrieval hit@1 / hit@3 (targets >= 0.90 / 0.97)",
+                f"{retrieval['hit_at_1']:.3f} / {retrieval['hit_at_3']:.3f}",
+            ),
+            (
+                "retrieval query p50 / p95 ms (target p95 <= 5; CPU-time p95)",
+                f"{retrieval['latency_p50_ms']:.2f} / {retrieval['latency_p95_ms']:.2f}"
+                f" ({retrieval['latency_cpu_p95_ms']:.2f})",
+            ),
+        ]
     width = max(len(label) for label, _ in rows) if rows else 0
     header = f"社区通 benchmark, {datetime.now():%Y-%m-%d %H:%M}, {platform.machine()}, {os.cpu_count()} cores"
     return "\n".join([header, *(f"  {label.ljust(width)}  {value}" for label, value in rows)])
@@ -257,7 +294,14 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown parts: {sorted(unknown)}")
     logging.basicConfig(level=logging.WARNING)
-    runners = {"nlu": bench_nlu, "train": bench_train, "speed": bench_speed, "bare": bench_bare}
+    runners = {
+        "nlu": bench_nlu,
+        "train": bench_train,
+        "speed": bench_speed,
+        "bare": bench_bare,
+        "wechat": bench_wechat,
+        "retrieval": bench_retrieval,
+    }
     results: Dict[str, Any] = {}
     for part in parts:
         print(f"… {part}", flush=True)

@@ -19,10 +19,17 @@ def run_migrations() -> None:
     _run(connection)
 
 
+def _ticket_store_only(object_, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+    """The channels keep their own tables in the same database (bot/delivery): autogenerate
+    must not propose dropping tables it does not own."""
+    return not (type_ == "table" and reflected and compare_to is None)
+
+
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_object=_ticket_store_only,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

@@ -1,0 +1,131 @@
+"""WeChat channel figures: p95 time to a passive reply for a text message (target <= 300 ms,
+WeChat gives up at 5 s) and duplicate tickets under a burst of retried MsgIds (target 0).
+
+Runs the real action server and Rasa server in plain mode against a fake WeChat API on loopback.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable, Dict, List
+
+import httpx
+
+from bench.load import percentile
+from bot.runner import Service, free_port, services
+from bot.settings import Settings
+from tests.channels.wechat_fakes import FakeWeChatApi, WeChatPlatform, message_xml
+from tickets.db import migrate
+from tickets.service import TicketService
+
+TOKEN, APP_ID, APP_SECRET = "bench-token", "wxbench0000000000", "bench-secret"
+PASSIVE_MESSAGES = ["你好", "谢谢", "你是机器人吗", "再见"]
+REPEATS = 15
+BURST_RESIDENTS = 8
+COPIES = 4  # the first delivery and WeChat's three retries, all at once
+
+
+def _text(platform: WeChatPlatform, openid: str, content: str, msg_id: int | None = None) -> str:
+    return message_xml(openid, "text", {"Content": content}, msg_id=msg_id or platform.new_msg_id())
+
+
+def passive_latency(platform: WeChatPlatform, rasa_url: str) -> Dict[str, float]:
+    """WeChat turns, each next to the same turn over the REST channel, so the channel's own cost shows."""
+    latencies: List[float] = []
+    rest: List[float] = []
+    passive = 0
+    for repeat in range(REPEATS + 1):
+        openid = f"obench{repeat:022d}"
+        for content in PASSIVE_MESSAGES:
+            started = time.perf_counter()
+            response = platform.post(_text(platform, openid, content))
+            elapsed = time.perf_counter() - started
+            response.raise_for_status()
+            started = time.perf_counter()
+            httpx.post(f"{rasa_url}/webhooks/rest/webhook", json={"sender": f"r{openid}", "message": content})
+            if repeat:  # the first round warms up
+                rest.append(time.perf_counter() - started)
+                latencies.append(elapsed)
+                passive += response.text != "success"
+    return {
+        "messages": len(latencies),
+        "passive_share": passive / len(latencies),
+        "p50_ms": 1000 * percentile(latencies, 0.5),
+        "p95_ms": 1000 * percentile(latencies, 0.95),
+        "max_ms": 1000 * max(latencies),
+        "rest_same_turns_p50_ms": 1000 * percentile(rest, 0.5),
+        "rest_same_turns_p95_ms": 1000 * percentile(rest, 0.95),
+    }
+
+
+def retried_burst(platform: WeChatPlatform, database_url: str) -> Dict[str, Any]:
+    """Each resident's ticket-writing message arrives ``COPIES`` times at once with one MsgId."""
+    residents = [f"oburst{index:022d}" for index in range(BURST_RESIDENTS)]
+    for openid in residents:
+        for content in ("小区北门的路灯不亮了，晚上太黑", "北门"):
+            platform.post(_text(platform, openid, content)).raise_for_status()
+    finals = {openid: _text(platform, openid, "匿名", platform.new_msg_id()) for openid in residents}
+    jobs: List[Callable[[], Any]] = [
+        (lambda xml=xml: platform.post(xml)) for xml in finals.values() for _ in range(COPIES)
+    ]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        responses = list(pool.map(lambda job: job(), jobs))
+    burst_seconds = time.perf_counter() - started
+    time.sleep(8)  # let deferred answers finish
+    store = TicketService(database_url)
+    counts = [len(store.tickets_of(openid, limit=10)) for openid in residents]
+    return {
+        "deliveries": len(jobs),
+        "answered_200": sum(response.status_code == 200 for response in responses),
+        "burst_seconds": burst_seconds,
+        "residents_with_a_ticket": sum(count >= 1 for count in counts),
+        "duplicate_tickets": sum(max(0, count - 1) for count in counts),
+    }
+
+
+def bench_wechat(model: Path) -> Dict[str, Any]:
+    api = FakeWeChatApi(APP_ID, APP_SECRET)
+    with tempfile.TemporaryDirectory() as workdir:
+        settings = Settings(
+            database_url=f"sqlite:///{workdir}/app.db",
+            tracker_db=f"{workdir}/trackers.db",
+            rasa_port=free_port(),
+            action_port=free_port(),
+            staff_port=free_port(),
+            model_path=str(model),
+            wechat_token=TOKEN,
+            wechat_app_id=APP_ID,
+            wechat_app_secret=APP_SECRET,
+            wechat_api_base=api.base,
+        )
+        migrate(settings.database_url)
+        running: List[Service] = [service for service in services(settings) if service.name != "staff"]
+        for service in running:
+            service.start(Path(workdir))
+        try:
+            _wait_healthy(running)
+            platform = WeChatPlatform(f"{settings.rasa_url}/webhooks/wechat/webhook", TOKEN, None)
+            return {
+                "passive_reply": passive_latency(platform, settings.rasa_url),
+                "retried_burst": retried_burst(platform, settings.database_url),
+            }
+        finally:
+            for service in running:
+                service.stop()
+            for service in running:
+                service.wait_or_kill(time.monotonic() + 15)
+            api.close()
+
+
+def _wait_healthy(running: List[Service], timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    waiting = list(running)
+    while waiting:
+        if any(service.exited() is not None for service in running) or time.monotonic() > deadline:
+            raise RuntimeError(f"did not become healthy: {[s.name for s in waiting]}")
+        waiting = [service for service in waiting if not service.healthy()]
+        time.sleep(0.5)
