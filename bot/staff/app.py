@@ -1,43 +1,28 @@
-"""The staff/web service (FastAPI). This first version serves health and the web chat."""
+"""The staff/web service (FastAPI): health and the 24-hour web chat.
+
+Each part brings its own router (see :mod:`bot.staff.webchat`); ``create_app`` only assembles
+them, so the staff console and its API can be added the same way.
+"""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-import httpx
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from bot.settings import Settings
+from bot.staff.catalogue_api import catalogue_router
+from bot.staff.webchat import chat_router
 from tickets.db import get_engine
 
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
-RASA_TIMEOUT_SECONDS = 15
-
-
-class ChatMessage(BaseModel):
-    sender: str = Field(..., min_length=8, max_length=64, regex=r"^[A-Za-z0-9_-]+$")
-    message: str = Field(..., min_length=1, max_length=2000)
-
-
-def unavailable_reply(settings: Settings) -> list:
-    """What a resident reads when the assistant itself cannot answer."""
-    return [
-        {
-            "text": (
-                "抱歉，小助手暂时连不上，您的消息这次没有送达。"
-                f"请稍后再试，急事请拨社区电话 {settings.duty_phone}。"
-                "遇到危险请直接拨打 110、119、120。"
-            )
-        }
-    ]
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -56,27 +41,6 @@ def create_app(settings: Settings) -> FastAPI:
             return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "up"})
 
-    @app.get("/chat", response_class=HTMLResponse)
-    def chat(request: Request) -> HTMLResponse:
-        """The 24-hour web chat; it talks to Rasa's REST channel directly."""
-        return templates.TemplateResponse(
-            "chat.html",
-            {"request": request, "community": settings.community_name},
-        )
-
-    @app.post("/chat/send")
-    async def chat_send(message: ChatMessage) -> JSONResponse:
-        """Relays the web chat to Rasa's REST channel; a resident always gets a reply."""
-        try:
-            async with httpx.AsyncClient(timeout=RASA_TIMEOUT_SECONDS) as client:
-                response = await client.post(
-                    f"{settings.rasa_url}/webhooks/rest/webhook",
-                    json={"sender": f"web-{message.sender}", "message": message.message},
-                )
-            response.raise_for_status()
-            return JSONResponse(response.json())
-        except (httpx.HTTPError, ValueError) as exc:
-            logger.error("web chat could not reach Rasa: %s", exc.__class__.__name__)
-            return JSONResponse(unavailable_reply(settings), status_code=503)
-
+    app.include_router(chat_router(settings, templates))
+    app.include_router(catalogue_router(settings))
     return app
