@@ -24,6 +24,12 @@ def _now() -> datetime:
     return datetime.now(SHANGHAI)
 
 
+def _typed(value: Any) -> str:
+    """What the resident typed; a button's payload ("/file_complaint") is not an answer."""
+    text = str(value).strip()
+    return "" if text.startswith("/") else text
+
+
 class ValidateBookingForm(FormValidationAction):
     """Service must be bookable, time in the future and open, phone a real mainland number."""
 
@@ -88,7 +94,7 @@ class ValidateBookingForm(FormValidationAction):
     def validate_address(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        address = str(value).strip()
+        address = _typed(value)
         if len(address) < 2:
             dispatcher.utter_message(response="utter_address_too_short")
             return {c.ADDRESS: None}
@@ -120,7 +126,7 @@ class ValidateComplaintForm(FormValidationAction):
     def validate_complaint_text(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        text = str(value).strip()
+        text = _typed(value)
         detail = text
         for filler in c.COMPLAINT_FILLER:
             detail = detail.replace(filler, "")
@@ -131,7 +137,7 @@ class ValidateComplaintForm(FormValidationAction):
     def validate_address(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        address = str(value).strip()
+        address = _typed(value)
         return {c.ADDRESS: address if len(address) >= 2 else None}
 
     def validate_phone(
@@ -152,7 +158,7 @@ class ValidateSuggestionForm(FormValidationAction):
     def validate_suggestion_text(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        text = str(value).strip()
+        text = _typed(value)
         bare = text.replace("建议", "").replace("我有个", "").replace("我想提", "").strip(" ，。！？")
         return {c.SUGGESTION_TEXT: text if len(bare) >= c.MIN_COMPLAINT_DETAIL else None}
 
@@ -166,14 +172,14 @@ class ValidateMutualHelpForm(FormValidationAction):
     def validate_help_text(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        text = str(value).strip()
+        text = _typed(value)
         bare = text.replace("邻里圈", "").replace("发个", "").replace("发布", "").replace("互助", "").strip(" ，。！？")
         return {c.HELP_TEXT: text if len(bare) >= 4 else None}
 
     def validate_help_time(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        text = str(value).strip()
+        text = _typed(value)
         if any(word in text for word in c.ANY_TIME_WORDS):
             return {c.HELP_TIME: "时间不限"}
         return {c.HELP_TIME: text[:100] or None}
@@ -181,6 +187,6 @@ class ValidateMutualHelpForm(FormValidationAction):
     def validate_help_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        text = str(value).strip()
+        text = _typed(value)
         phone = normalise_phone(text)
         return {c.HELP_CONTACT: phone or text[:100] or None}

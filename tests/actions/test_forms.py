@@ -7,7 +7,12 @@ from datetime import datetime
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.forms import ValidateBookingForm, ValidateComplaintForm, ValidateMutualHelpForm
+from actions.forms import (
+    ValidateBookingForm,
+    ValidateComplaintForm,
+    ValidateMutualHelpForm,
+    ValidateSuggestionForm,
+)
 from bot.nlp.timeparse import SHANGHAI
 from policy_kb.retrieval import BM25KnowledgeBase
 from tests.actions.helpers import responses, tracker
@@ -106,7 +111,16 @@ def test_address_is_asked_only_for_services_at_home(form):
     assert "address" not in on_site
 
 
-@pytest.mark.parametrize("text, kept", [("我要投诉", False), ("投诉一下", False), ("3号楼电梯坏了三天了", True)])
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        ("我要投诉", False),
+        ("投诉一下", False),
+        ("3号楼电梯坏了三天了", True),
+        ("/file_complaint", False),  # a menu button's payload, not a description
+        ('/file_complaint{"address": "3号楼"}', False),
+    ],
+)
 def test_a_complaint_needs_some_detail(text, kept):
     result = ValidateComplaintForm().validate_complaint_text(text, CollectingDispatcher(), tracker(), {})
     assert (result["complaint_text"] is not None) is kept
@@ -120,3 +134,12 @@ def test_a_complaint_may_be_anonymous():
 def test_any_time_is_accepted_for_a_mutual_help_post():
     form = ValidateMutualHelpForm()
     assert form.validate_help_time("都行", CollectingDispatcher(), tracker(), {}) == {"help_time": "时间不限"}
+
+
+def test_a_button_payload_is_no_answer_to_a_free_text_question():
+    suggestion = ValidateSuggestionForm().validate_suggestion_text(
+        "/make_suggestion", CollectingDispatcher(), tracker(), {}
+    )
+    help_post = ValidateMutualHelpForm().validate_help_text("/post_mutual_help", CollectingDispatcher(), tracker(), {})
+    assert suggestion == {"suggestion_text": None}
+    assert help_post == {"help_text": None}
