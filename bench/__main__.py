@@ -64,9 +64,13 @@ def _stop(running: List[Service]) -> None:
 def bench_nlu() -> Dict[str, Any]:
     from rasa.core.agent import Agent
 
-    from bench.nlu import evaluate
+    from bench.nlu import TEST_SETS, evaluate, tfidf_baseline
 
-    return evaluate(Agent.load(str(MODEL)))
+    agent = Agent.load(str(MODEL))
+    results: Dict[str, Any] = evaluate(agent, TEST_SETS["heldout"])
+    results["independent"] = evaluate(agent, TEST_SETS["independent"])
+    results["tfidf_baseline"] = tfidf_baseline()
+    return results
 
 
 def bench_train() -> Dict[str, Any]:
@@ -213,6 +217,17 @@ def summary(results: Dict[str, Any]) -> str:
             ("intent macro-F1 (held-out, target >= 0.95)", f"{nlu['intent_macro_f1']:.3f}"),
             ("intent accuracy (held-out)", f"{nlu['intent_accuracy']:.3f}"),
             ("entity F1, exact spans (held-out)", f"{nlu['entities']['f1']:.3f}"),
+            ("intent macro-F1 (independent set, never seen)", f"{nlu['independent']['intent_macro_f1']:.3f}"),
+            ("intent accuracy (independent set)", f"{nlu['independent']['intent_accuracy']:.3f}"),
+            (
+                "entity F1 exact / overlap (independent set)",
+                f"{nlu['independent']['entities']['f1']:.3f} / {nlu['independent']['entities']['overlap']['f1']:.3f}",
+            ),
+            (
+                "peer jieba+TF-IDF+LR: macro-F1 held-out / independent",
+                f"{nlu['tfidf_baseline']['heldout']['intent_macro_f1']:.3f}"
+                f" / {nlu['tfidf_baseline']['independent']['intent_macro_f1']:.3f}",
+            ),
             ("/model/parse in-process p50 / p95 ms", f"{nlu['parse_p50_ms']:.1f} / {nlu['parse_p95_ms']:.1f}"),
         ]
     train = results.get("train")

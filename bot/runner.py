@@ -200,6 +200,10 @@ def run(settings: Settings) -> int:
     return code
 
 
+def _configured(value: str | None, setting: str) -> str:
+    return "on" if value else f"off: set {setting}"
+
+
 def print_ready(settings: Settings) -> None:
     lines = [
         "",
@@ -208,6 +212,10 @@ def print_ready(settings: Settings) -> None:
         f"  staff/health  {settings.staff_url}/healthz",
         f'  REST channel  POST {settings.rasa_url}/webhooks/rest/webhook  {{"sender": ID, "message": TEXT}}',
         f'  NLU parse     POST {settings.rasa_url}/model/parse  {{"text": TEXT}}',
+        f"  WeChat        {settings.rasa_url}/webhooks/wechat/webhook  "
+        f"({_configured(settings.wechat_token, 'WECHAT_TOKEN')})",
+        f"  Telegram      {settings.rasa_url}/webhooks/telegram/webhook  "
+        f"({_configured(settings.telegram_token, 'TELEGRAM_TOKEN')})",
         f"  logs          {ROOT / 'var' / 'log'}",
         "",
     ]
