@@ -11,12 +11,18 @@ from dataclasses import dataclass
 from typing import Iterator, List
 
 import pytest
+from sanic import Sanic
 from wechatpy.crypto import WeChatCrypto
 
 from bot.runner import ROOT, Service, free_port, services
 from bot.settings import Settings
 from tests.channels.wechat_fakes import FakeWeChatApi, SlowActionProxy, WeChatPlatform
 from tickets.db import migrate
+
+# Tests here start several Sanic apps in one process (the channels' in-process checks).
+# Outside test mode Sanic rewrites its class on the first start ("TouchUp"), and a later
+# app in the same process then fails to start (KeyError: '_run_response_middleware').
+Sanic.test_mode = True
 
 MODEL = ROOT / "models" / "current.tar.gz"
 START_TIMEOUT_SECONDS = 300

@@ -67,7 +67,6 @@ class Harness:
             wechat_aes_key=aes_key,
             wechat_api_base=self.api.base,
         )
-        Sanic.test_mode = True  # lets several apps start in one process (Sanic's TouchUp runs once otherwise)
         app = Sanic(f"wechat_{uuid.uuid4().hex[:8]}")
         app.blueprint(WeChatInput(self.settings).blueprint(self.agent), url_prefix="/webhooks/wechat")
         port = free_port()
