@@ -145,7 +145,7 @@ def bench_bare() -> Dict[str, Any]:
     with tempfile.TemporaryDirectory() as workdir:
         project = Path(workdir) / "bare"
         shutil.copytree(
-            Path(initial_project.__file__).parent,
+            Path(next(iter(initial_project.__path__))),  # a namespace package: no __file__
             project,
             ignore=shutil.ignore_patterns("__init__.py", "__pycache__", "actions"),
         )
@@ -318,13 +318,14 @@ def main() -> int:
         "retrieval": bench_retrieval,
     }
     results: Dict[str, Any] = {}
+    RESULTS.mkdir(exist_ok=True)
     for part in parts:
         print(f"… {part}", flush=True)
         results[part] = runners[part]()
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "bench.json").write_text(
-        json.dumps(results, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
-    )
+        # Written after every part: a later part that fails loses none of the earlier figures.
+        (RESULTS / "bench.json").write_text(
+            json.dumps(results, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+        )
     table = summary(results)
     (RESULTS / "summary.txt").write_text(table + "\n", encoding="utf-8")
     print(table)
