@@ -43,23 +43,32 @@ def running_assistant(settings: Settings, workdir: Path) -> Iterator[Settings]:
     for service in running:
         service.start(workdir)
     try:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        waiting = list(running)
-        while waiting:
-            for service in running:
-                if service.exited() is not None:
-                    log = (workdir / f"{service.name}.log").read_text(errors="replace")[-3000:]
-                    pytest.fail(f"{service.name} exited during start:\n{log}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"not healthy in time: {[s.name for s in waiting]}")
-            waiting = [service for service in waiting if not service.healthy()]
-            time.sleep(0.5)
+        wait_until_healthy(running, workdir)
         yield settings
     finally:
+        stop_all(running)
+
+
+def wait_until_healthy(running: List[Service], workdir: Path) -> None:
+    """Fails the test with the log of a service that died or never became healthy."""
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    waiting = list(running)
+    while waiting:
         for service in running:
-            service.stop()
-        for service in running:
-            service.wait_or_kill(time.monotonic() + 15)
+            if service.exited() is not None:
+                log = (workdir / f"{service.name}.log").read_text(errors="replace")[-3000:]
+                pytest.fail(f"{service.name} exited during start:\n{log}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"not healthy in time: {[s.name for s in waiting]}")
+        waiting = [service for service in waiting if not service.healthy()]
+        time.sleep(0.5)
+
+
+def stop_all(running: List[Service]) -> None:
+    for service in running:
+        service.stop()
+    for service in running:
+        service.wait_or_kill(time.monotonic() + 15)
 
 
 def rest_answers(settings: Settings, *messages: str) -> List[str]:

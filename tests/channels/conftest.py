@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import base64
 import os
-import time
 import uuid
 from dataclasses import dataclass
-from typing import Iterator, List
+from typing import Iterator
 
 import pytest
 from sanic import Sanic
 from wechatpy.crypto import WeChatCrypto
 
-from bot.runner import ROOT, Service, free_port, services
+from bot.runner import services
 from bot.settings import Settings
 from tests.channels.wechat_fakes import FakeWeChatApi, SlowActionProxy, WeChatPlatform
+from tests.live import MODEL, settings_for, stop_all, wait_until_healthy
 from tickets.db import migrate
 
 # Tests here start several Sanic apps in one process (the channels' in-process checks).
@@ -24,8 +24,6 @@ from tickets.db import migrate
 # app in the same process then fails to start (KeyError: '_run_response_middleware').
 Sanic.test_mode = True
 
-MODEL = ROOT / "models" / "current.tar.gz"
-START_TIMEOUT_SECONDS = 300
 TOKEN = "shequtong-test-token"
 APP_ID = "wx0123456789abcdef"
 APP_SECRET = "test-secret"
@@ -43,20 +41,6 @@ class WeChatStack:
         return f"o{uuid.uuid4().hex[:27]}"  # openids are 28 characters
 
 
-def start(running: List[Service], workdir) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    waiting = list(running)
-    while waiting:
-        for service in running:
-            if service.exited() is not None:
-                log = (workdir / f"{service.name}.log").read_text(errors="replace")[-3000:]
-                pytest.fail(f"{service.name} exited during start:\n{log}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"not healthy in time: {[s.name for s in waiting]}")
-        waiting = [service for service in waiting if not service.healthy()]
-        time.sleep(0.5)
-
-
 @pytest.fixture(scope="module", params=["plain", "safe"])
 def wechat(request, tmp_path_factory) -> Iterator[WeChatStack]:
     if not MODEL.exists():
@@ -64,13 +48,8 @@ def wechat(request, tmp_path_factory) -> Iterator[WeChatStack]:
     workdir = tmp_path_factory.mktemp(f"wechat-{request.param}")
     aes_key = base64.b64encode(os.urandom(32)).decode().rstrip("=") if request.param == "safe" else None
     api = FakeWeChatApi(APP_ID, APP_SECRET)
-    settings = Settings(
-        database_url=f"sqlite:///{workdir / 'app.db'}",
-        tracker_db=str(workdir / "trackers.db"),
-        rasa_port=free_port(),
-        action_port=free_port(),
-        staff_port=free_port(),
-        model_path=str(MODEL),
+    settings = settings_for(
+        workdir,
         wechat_token=TOKEN,
         wechat_app_id=APP_ID,
         wechat_app_secret=APP_SECRET,
@@ -87,13 +66,10 @@ def wechat(request, tmp_path_factory) -> Iterator[WeChatStack]:
     crypto = WeChatCrypto(TOKEN, aes_key, APP_ID) if aes_key else None
     platform = WeChatPlatform(f"{settings.rasa_url}/webhooks/wechat/webhook", TOKEN, crypto)
     try:
-        start(running, workdir)
+        wait_until_healthy(running, workdir)
         yield WeChatStack(settings, api, proxy, platform, request.param)
     finally:
-        for service in running:
-            service.stop()
-        for service in running:
-            service.wait_or_kill(time.monotonic() + 15)
+        stop_all(running)
         proxy.close()
         api.close()
 

@@ -3,7 +3,6 @@ started once per test run on free ports by the same code `make run` uses."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from pathlib import Path
 from typing import Callable, Iterator, List
@@ -11,50 +10,16 @@ from typing import Callable, Iterator, List
 import httpx
 import pytest
 
-from bot.runner import ROOT, Service, free_port, services
 from bot.settings import Settings
-from tickets.db import migrate
+from tests.live import MODEL, running_assistant, settings_for
 from tickets.service import TicketService
-
-MODEL = ROOT / "models" / "current.tar.gz"
-START_TIMEOUT_SECONDS = 300
 
 
 @pytest.fixture(scope="session")
 def assistant(tmp_path_factory) -> Iterator[Settings]:
-    if not MODEL.exists():
-        pytest.fail("no trained model: run the tests with `make test`, which trains first")
     workdir = tmp_path_factory.mktemp("assistant")
-    settings = Settings(
-        database_url=f"sqlite:///{workdir / 'app.db'}",
-        tracker_db=str(workdir / "trackers.db"),
-        rasa_port=free_port(),
-        action_port=free_port(),
-        staff_port=free_port(),
-        model_path=str(MODEL),
-    )
-    migrate(settings.database_url)
-    running: List[Service] = services(settings)
-    for service in running:
-        service.start(workdir)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        waiting = list(running)
-        while waiting:
-            for service in running:
-                if service.exited() is not None:
-                    log = (workdir / f"{service.name}.log").read_text(errors="replace")[-3000:]
-                    pytest.fail(f"{service.name} exited during start:\n{log}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"not healthy in time: {[s.name for s in waiting]}")
-            waiting = [service for service in waiting if not service.healthy()]
-            time.sleep(0.5)
+    with running_assistant(settings_for(workdir), workdir) as settings:
         yield settings
-    finally:
-        for service in running:
-            service.stop()
-        for service in running:
-            service.wait_or_kill(time.monotonic() + 15)
 
 
 @pytest.fixture(scope="session")
