@@ -26,6 +26,14 @@ class Settings(BaseSettings):
 
     staff_admin_user: str | None = Field(None, env="STAFF_ADMIN_USER")
     staff_admin_password: str | None = Field(None, env="STAFF_ADMIN_PASSWORD")
+    # Signs the console's CSRF tokens; when unset, one is generated once and kept in this file.
+    staff_secret_key: str | None = Field(None, env="STAFF_SECRET_KEY")
+    staff_secret_file: str = Field("var/staff_secret.key", env="STAFF_SECRET_FILE")
+    staff_session_hours: float = Field(8.0, env="STAFF_SESSION_HOURS", gt=0)
+    # Set when the console is served over HTTPS (behind a proxy): cookies are then Secure.
+    staff_secure_cookies: bool = Field(False, env="STAFF_SECURE_COOKIES")
+    # Open311 GeoReport v2: POST requests.json needs this api_key; without it filing is refused.
+    open311_api_key: str | None = Field(None, env="OPEN311_API_KEY")
 
     # The sample community's own facts (幸福社区); a real community sets its own.
     community_name: str = Field("幸福社区", env="COMMUNITY_NAME")

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Integer,
     SmallInteger,
@@ -64,6 +65,16 @@ class TicketStatus(str, enum.Enum):
     resolved = "resolved"
     closed = "closed"
     cancelled = "cancelled"
+    # Closed without a fix, as FixMyStreet and the 12345 hotlines close them:
+    duplicate = "duplicate"  # merged into another ticket (merged_into_id)
+    referred = "referred"  # not our responsibility; referred_to names the body
+    no_action = "no_action"  # looked into, nothing further to do
+
+
+class StaffRole(str, enum.Enum):
+    admin = "admin"  # accounts, catalogue, everything
+    staff = "staff"  # tickets of their departments or grids
+    viewer = "viewer"  # statistics only
 
 
 class Priority(int, enum.Enum):
@@ -130,12 +141,42 @@ class Ticket(Base):
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     closed_at = Column(UTCDateTime)
+    grid = Column(String(40), index=True)  # 网格, from the address
+    latitude = Column(Float)
+    longitude = Column(Float)
+    assignee = Column(String(80), index=True)  # who works on it now
+    responsible = Column(String(80))  # 首问负责: whoever claimed it first, until it is closed
+    referred_to = Column(String(100))  # the body a ticket outside our responsibility went to
+    merged_into_id = Column(Integer, ForeignKey("tickets.id", ondelete="SET NULL"))
+    resolution = Column(Text)
+    first_response_at = Column(UTCDateTime)
+    resolved_at = Column(UTCDateTime)
+    rating_requested_at = Column(UTCDateTime)
 
     booking = relationship("Booking", back_populates="ticket", uselist=False)
     events = relationship("TicketEvent", back_populates="ticket", order_by="TicketEvent.id")
+    attachments = relationship("TicketAttachment", back_populates="ticket", order_by="TicketAttachment.id")
+    merged_into = relationship("Ticket", remote_side=[id])
 
     def __repr__(self) -> str:  # no contact data: this may end up in a log
         return f"<Ticket {self.number} {self.kind} {self.status}>"
+
+
+class TicketAttachment(Base):
+    """Evidence a resident sent for a ticket: a photo (by URL) or a location."""
+
+    __tablename__ = "ticket_attachments"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind = Column(String(20), nullable=False)  # image | location
+    url = Column(String(500))
+    latitude = Column(Float)
+    longitude = Column(Float)
+    label = Column(String(200))
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    ticket = relationship("Ticket", back_populates="attachments")
 
 
 class Booking(Base):
@@ -212,3 +253,47 @@ class UnansweredQuestion(Base):
     candidates = Column(JSON, nullable=False, default=list)
     first_seen = Column(UTCDateTime, nullable=False, default=utcnow)
     last_seen = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class StaffUser(Base):
+    """A staff account; ``departments`` and ``grids`` limit which tickets a staff member sees."""
+
+    __tablename__ = "staff_users"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(80), nullable=False, unique=True)
+    display_name = Column(String(80), nullable=False, default="")
+    password_hash = Column(String(200), nullable=False)
+    role = Column(_enum(StaffRole, "staff_role"), nullable=False, default=StaffRole.staff)
+    departments = Column(JSON, nullable=False, default=list)
+    grids = Column(JSON, nullable=False, default=list)
+    active = Column(Integer, nullable=False, default=1)
+    failed_logins = Column(Integer, nullable=False, default=0)
+    locked_until = Column(UTCDateTime)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class StaffSession(Base):
+    """A login; only the token's SHA-256 is kept, so a copy of the table logs nobody in."""
+
+    __tablename__ = "staff_sessions"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = Column(UTCDateTime, nullable=False)
+
+
+class AuditEntry(Base):
+    """Append-only: who saw or changed what (every view of full contact data is one row)."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    actor = Column(String(80), nullable=False)
+    action = Column(String(40), nullable=False)
+    ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
+    detail = Column(JSON)
+    client = Column(String(60))

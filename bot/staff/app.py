@@ -1,12 +1,14 @@
-"""The staff/web service (FastAPI): health and the 24-hour web chat.
+"""The staff/web service (FastAPI): health, the 24-hour web chat, the staff console and its API.
 
-Each part brings its own router (see :mod:`bot.staff.webchat`); ``create_app`` only assembles
-them, so the staff console and its API can be added the same way.
+Each part brings its own router; ``create_app`` builds the services once and assembles them.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -14,21 +16,66 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
+from starlette_csrf import CSRFMiddleware
 
 from bot.settings import Settings
+from bot.staff.auth import SESSION_COOKIE, StaffAuth, login_router
 from bot.staff.catalogue_api import catalogue_router
 from bot.staff.webchat import chat_router
+from tickets.accounts import AccountService
 from tickets.db import get_engine
+from tickets.service import TicketService
 
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
+CSRF_HEADER = "x-csrftoken"
+CSRF_COOKIE = "csrftoken"
+# Residents' pages and machine-to-machine APIs carry no staff cookie-based authority.
+CSRF_EXEMPT = [re.compile(r"^/chat(/|$)"), re.compile(r"^/open311/"), re.compile(r"^/api/login$")]
+
+
+def secret_key(settings: Settings) -> str:
+    """STAFF_SECRET_KEY, or one generated on first start and kept, so restarts keep tokens valid."""
+    if settings.staff_secret_key:
+        return settings.staff_secret_key
+    path = Path(settings.staff_secret_file)
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(key, encoding="ascii")
+    logger.info("generated the staff secret key in %s", path)
+    return key
 
 
 def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="社区通 staff and web service", docs_url=None, redoc_url=None)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.add_middleware(
+        CSRFMiddleware,
+        secret=secret_key(settings),
+        sensitive_cookies={SESSION_COOKIE},
+        exempt_urls=CSRF_EXEMPT,
+        cookie_name=CSRF_COOKIE,
+        header_name=CSRF_HEADER,
+        cookie_secure=settings.staff_secure_cookies,
+    )
+
+    tickets = TicketService(settings.database_url)
+    accounts = AccountService(
+        settings.database_url,
+        ensure_schema=tickets.ensure_schema,
+        session_lifetime=timedelta(hours=settings.staff_session_hours),
+    )
+    auth = StaffAuth(accounts)
+
+    @app.on_event("startup")
+    def create_first_admin() -> None:
+        if settings.staff_admin_user and settings.staff_admin_password:
+            accounts.ensure_admin(settings.staff_admin_user, settings.staff_admin_password)
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
@@ -42,5 +89,6 @@ def create_app(settings: Settings) -> FastAPI:
         return JSONResponse({"status": "ok", "database": "up"})
 
     app.include_router(chat_router(settings, templates))
-    app.include_router(catalogue_router(settings))
+    app.include_router(login_router(auth, secure_cookies=settings.staff_secure_cookies))
+    app.include_router(catalogue_router(auth, tickets))
     return app

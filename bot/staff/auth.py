@@ -1,58 +1,125 @@
-"""Who may use the staff API, until the staff console brings its own login.
+"""Staff login for the console and the API: one session token, as a cookie or a bearer token.
 
-For now the one account of ``STAFF_ADMIN_USER`` / ``STAFF_ADMIN_PASSWORD`` is checked as HTTP Basic
-(UTF-8, so a Chinese password works). Without both settings every protected route answers 401:
-staff data is never open by default. The full staff login (accounts, sessions) replaces this
-dependency; routes only depend on :func:`staff_guard`'s result, so they need no change when it does.
+The console's browser holds the token in an HttpOnly cookie (its forms are protected from
+CSRF by :mod:`starlette_csrf`, see :mod:`bot.staff.app`); programs send it as
+``Authorization: Bearer``. Every protected route answers 401 without a valid session and
+403 when the role does not allow it.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
-import secrets
-from typing import Callable, Tuple
+from typing import Callable
 
-from fastapi import HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from pydantic import BaseModel, Field
 
-from bot.settings import Settings
+from tickets.accounts import AccountService, LoginFailed, StaffIdentity
+from tickets.errors import TicketStoreUnavailable
+from tickets.models import StaffRole
 
 logger = logging.getLogger(__name__)
 
-CHALLENGE = {"WWW-Authenticate": 'Basic realm="shequtong staff", charset="UTF-8"'}
+SESSION_COOKIE = "staff_session"
 
 
-def _basic_credentials(request: Request) -> Tuple[str, str] | None:
-    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        user, separator, password = base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    return (user, password) if separator else None
+class LoginForm(BaseModel):
+    username: str = Field(..., min_length=1, max_length=80)
+    password: str = Field(..., min_length=1, max_length=200)
 
 
-def _same(given: str, expected: str) -> bool:
-    """Constant-time comparison, so response times do not reveal how much of a secret matched."""
-    return secrets.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+class LoginResult(BaseModel):
+    token: str
+    user: StaffIdentity
 
 
-def staff_guard(settings: Settings) -> Callable[[Request], str]:
-    """A dependency that returns the staff user name, or answers 401."""
+def session_token(request: Request) -> str | None:
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials:
+        return credentials.strip()
+    return request.cookies.get(SESSION_COOKIE)
 
-    def require_staff(request: Request) -> str:
-        user, password = settings.staff_admin_user, settings.staff_admin_password
-        if not (user and password):
-            logger.warning("staff API refused: STAFF_ADMIN_USER and STAFF_ADMIN_PASSWORD are not set")
-        else:
-            credentials = _basic_credentials(request)
-            if credentials is not None:
-                user_ok = _same(credentials[0], user)
-                password_ok = _same(credentials[1], password)
-                if user_ok and password_ok:
-                    return credentials[0]
-        raise HTTPException(status_code=status.HTTP_401_UNAUTHORIZED, detail="staff login required", headers=CHALLENGE)
 
-    return require_staff
+class StaffAuth:
+    """Dependencies that name the logged-in staff member, or refuse."""
+
+    def __init__(self, accounts: AccountService) -> None:
+        self.accounts = accounts
+
+    def identity_of(self, request: Request) -> StaffIdentity | None:
+        token = session_token(request)
+        if not token:
+            return None
+        try:
+            return self.accounts.identity(token)
+        except TicketStoreUnavailable as exc:
+            raise HTTPException(status_code=503, detail="staff accounts unavailable") from exc
+
+    def require(self, *roles: StaffRole) -> Callable[[Request], StaffIdentity]:
+        """Any logged-in staff member, or only those in ``roles``."""
+
+        def dependency(request: Request) -> StaffIdentity:
+            identity = self.identity_of(request)
+            if identity is None:
+                raise HTTPException(
+                    status_code=status.HTTP_401_UNAUTHORIZED,
+                    detail="staff login required",
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+            if roles and identity.role not in roles:
+                raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="not allowed for this role")
+            return identity
+
+        return dependency
+
+    @property
+    def admin(self) -> Callable[[Request], StaffIdentity]:
+        return self.require(StaffRole.admin)
+
+    @property
+    def handler(self) -> Callable[[Request], StaffIdentity]:
+        """Staff who handle tickets (admin and staff, not viewers)."""
+        return self.require(StaffRole.admin, StaffRole.staff)
+
+    @property
+    def anyone(self) -> Callable[[Request], StaffIdentity]:
+        return self.require()
+
+
+def login_router(auth: StaffAuth, *, secure_cookies: bool = False) -> APIRouter:
+    router = APIRouter(prefix="/api")
+
+    @router.post("/login", response_model=LoginResult)
+    def login(form: LoginForm, response: Response) -> LoginResult:
+        """A session for a right password. Wrong names and passwords get the same answer."""
+        try:
+            token, identity = auth.accounts.login(form.username, form.password)
+        except LoginFailed:
+            logger.info("failed staff login")
+            raise HTTPException(status_code=401, detail="用户名或密码不对，或账号已暂时锁定") from None
+        except TicketStoreUnavailable as exc:
+            raise HTTPException(status_code=503, detail="staff accounts unavailable") from exc
+        response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            max_age=int(auth.accounts.session_lifetime.total_seconds()),
+            httponly=True,
+            samesite="lax",
+            secure=secure_cookies,
+        )
+        return LoginResult(token=token, user=identity)
+
+    @router.post("/logout", status_code=204, response_class=Response)
+    def logout(request: Request, _: StaffIdentity = Depends(auth.anyone)) -> Response:
+        token = session_token(request)
+        if token:
+            auth.accounts.logout(token)
+        response = Response(status_code=204)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
+    @router.get("/me", response_model=StaffIdentity)
+    def me(identity: StaffIdentity = Depends(auth.anyone)) -> StaffIdentity:
+        return identity
+
+    return router

@@ -14,8 +14,7 @@ from typing import List
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel
 
-from bot.settings import Settings
-from bot.staff.auth import staff_guard
+from bot.staff.auth import StaffAuth
 from policy_kb.catalogue import CATALOGUE_DIR, load_catalogue
 from policy_kb.reloading import CHECK_EVERY_SECONDS
 from tickets.errors import TicketStoreUnavailable
@@ -42,13 +41,11 @@ class UnansweredList(BaseModel):
     questions: List[UnansweredQuestionPublic]
 
 
-def catalogue_router(
-    settings: Settings, tickets: TicketService | None = None, folder: Path = CATALOGUE_DIR
-) -> APIRouter:
-    store = tickets or TicketService(settings.database_url)
-    router = APIRouter(prefix="/api/catalogue", dependencies=[Depends(staff_guard(settings))])
+def catalogue_router(auth: StaffAuth, store: TicketService, folder: Path = CATALOGUE_DIR) -> APIRouter:
+    """Checking the catalogue is for admins; the unanswered questions are for every handler."""
+    router = APIRouter(prefix="/api/catalogue")
 
-    @router.post("/reload", response_model=CatalogueCheck)
+    @router.post("/reload", response_model=CatalogueCheck, dependencies=[Depends(auth.admin)])
     def reload_catalogue() -> CatalogueCheck:
         """Checks the catalogue files; a valid version reaches the bot within a few seconds."""
         catalogue = load_catalogue(folder)
@@ -65,7 +62,7 @@ def catalogue_router(
             detail=detail,
         )
 
-    @router.get("/unanswered", response_model=UnansweredList)
+    @router.get("/unanswered", response_model=UnansweredList, dependencies=[Depends(auth.anyone)])
     def unanswered(limit: int = Query(50, ge=1, le=500)) -> UnansweredList:
         """Questions answered below the confidence threshold, most asked first: what to add next."""
         try:
