@@ -513,13 +513,14 @@ class ActionRecordFeedback(ServiceAction):
                 channel=fmt.channel_of(tracker),
                 rating=extract_rating(text),
                 comment=text[:500],
+                ticket_number=tracker.get_slot(c.RATING_TICKET),
             )
         )
         if feedback.ticket_number:
             dispatcher.utter_message(response="utter_feedback_on_ticket", number=feedback.ticket_number)
         else:
             dispatcher.utter_message(response="utter_feedback_thanks")
-        return []
+        return [SlotSet(c.RATING_TICKET, None)]
 
 
 class ActionStopForm(Action):

@@ -22,6 +22,8 @@ LEGAL_TOPIC = "legal_topic"
 OFFERED_SERVICE = "offered_service"
 CANCEL_CANDIDATE = "cancel_candidate"
 HANDOFF_ACTIVE = "handoff_active"
+# Set (by the staff service) when a resolved ticket's rating is asked for; the next rating goes to it.
+RATING_TICKET = "rating_ticket"
 
 BOOKING_SLOTS = (SERVICE, BOOKING_TIME, ADDRESS, PHONE, BOOKING_CONFIRMED)
 ANONYMOUS = "anonymous"

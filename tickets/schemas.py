@@ -111,6 +111,7 @@ class FeedbackCreate(BaseModel):
     channel: str = "rest"
     rating: int | None = Field(None, ge=1, le=5)
     comment: str | None = None
+    ticket_number: str | None = None  # the ticket whose rating was asked for, when one was
 
 
 class FeedbackPublic(BaseModel):

@@ -271,9 +271,12 @@ class TicketService:
             return [PostPublic.from_orm(post) for post in repo.approved_posts(session, limit=limit)]
 
     def record_feedback(self, data: FeedbackCreate) -> FeedbackPublic:
-        """Rate the resident's latest finished ticket, or keep it as general feedback."""
+        """Rate the ticket asked about, else the resident's latest finished one, or keep it as general feedback."""
         with self._session() as session:
-            ticket = repo.latest_finished_ticket_of(session, sender_id=data.sender_id)
+            ticket = None
+            if data.ticket_number:
+                ticket = repo.ticket_of_sender(session, number=data.ticket_number, sender_id=data.sender_id)
+            ticket = ticket or repo.latest_finished_ticket_of(session, sender_id=data.sender_id)
             if ticket is not None and data.rating is not None:
                 ticket.rating = data.rating
                 repo.add_event(session, ticket=ticket, actor="resident", type="rated", data={"rating": data.rating})

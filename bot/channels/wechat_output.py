@@ -41,8 +41,8 @@ class Courier:
                 return
 
     async def retry_due(self) -> None:
-        items = await asyncio.to_thread(outbox.claim_due, self.database_url)
-        for recipient in {item.recipient for item in items if item.channel == CHANNEL}:
+        items = await asyncio.to_thread(outbox.claim_due, self.database_url, CHANNEL)
+        for recipient in {item.recipient for item in items}:
             await self._send_in_order([item for item in items if item.recipient == recipient])
 
     async def _send_in_order(self, items: List[outbox.OutboxItem]) -> bool:

@@ -119,12 +119,16 @@ def _claim(database_url: str, conditions: list, limit: int) -> List[OutboxItem]:
     return claimed
 
 
-def claim_due(database_url: str, limit: int = 20) -> List[OutboxItem]:
-    """Messages whose retry time has come, or whose sender's lease ran out."""
+def claim_due(database_url: str, channel: str, limit: int = 20) -> List[OutboxItem]:
+    """``channel``'s messages whose retry time has come, or whose sender's lease ran out."""
     now = utcnow()
     return _claim(
         database_url,
-        [OutboxMessage.status.in_([RETRYING, SENDING]), OutboxMessage.next_attempt_at <= now],
+        [
+            OutboxMessage.channel == channel,
+            OutboxMessage.status.in_([RETRYING, SENDING]),
+            OutboxMessage.next_attempt_at <= now,
+        ],
         limit,
     )
 
@@ -146,6 +150,15 @@ def pending_messages(database_url: str, channel: str | None = None) -> List[Outb
     with session_scope(database_url) as session:
         rows = session.execute(select(OutboxMessage).where(*conditions).order_by(OutboxMessage.id)).scalars()
         return [_item(row) for row in rows]
+
+
+def items(database_url: str, ids: List[int]) -> Dict[int, OutboxItem]:
+    """Outbox messages by id, for showing staff whether their messages arrived."""
+    if not ids:
+        return {}
+    with session_scope(database_url) as session:
+        rows = session.execute(select(OutboxMessage).where(OutboxMessage.id.in_(ids))).scalars()
+        return {row.id: _item(row) for row in rows}
 
 
 def messages_to(database_url: str, channel: str, recipient: str) -> List[OutboxItem]:

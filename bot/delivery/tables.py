@@ -60,7 +60,7 @@ class OutboxMessage(Base):
 
     id = Column(Integer, primary_key=True, autoincrement=True)
     channel = Column(String(16), nullable=False)
-    recipient = Column(String(64), nullable=False)
+    recipient = Column(String(128), nullable=False)
     body = Column(JSON, nullable=False)
     status = Column(String(16), nullable=False)  # sending, sent, pending (waits for the resident), retrying
     attempts = Column(Integer, nullable=False, default=0)

@@ -1,5 +1,6 @@
-"""Two promises no story may break: emergencies are answered first, and a
-conversation handed to staff is not answered by the bot.
+"""Promises no story may break: emergencies are answered first, a conversation
+handed to staff is not answered by the bot, and a rating asked for after a ticket
+is resolved ("回复 1 到 5") is taken as the rating.
 
 Rasa's RulePolicy keeps an active form running ahead of every rule, so a
 rule alone cannot interrupt a form for an emergency. This policy checks the
@@ -25,6 +26,7 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from bot.nlp.rating import extract_rating
 from policy_kb.emergency import GENERAL, EmergencyClassifier
 
 EMERGENCY_INTENT = "report_emergency"
@@ -35,6 +37,8 @@ EMERGENCY_RESPONSE_PREFIX = "utter_emergency_"
 HANDOFF_ACTION = "action_request_human"
 RELAY_ACTION = "action_relay_to_staff"
 HANDOFF_SLOT = "handoff_active"
+RATING_SLOT = "rating_ticket"
+FEEDBACK_ACTION = "action_record_feedback"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
@@ -72,7 +76,7 @@ class GuardPolicy(Policy):
 
     def _next_action(self, tracker: DialogueStateTracker) -> str | None:
         latest = tracker.latest_action_name
-        if latest in (EMERGENCY_ACTION, RELAY_ACTION, HANDOFF_ACTION):
+        if latest in (EMERGENCY_ACTION, RELAY_ACTION, HANDOFF_ACTION, FEEDBACK_ACTION):
             return ACTION_LISTEN_NAME
         if latest and latest.startswith(EMERGENCY_RESPONSE_PREFIX):
             return EMERGENCY_ACTION
@@ -86,9 +90,21 @@ class GuardPolicy(Policy):
                 return f"{EMERGENCY_RESPONSE_PREFIX}{kind}"
         if tracker.get_slot(HANDOFF_SLOT):
             return RELAY_ACTION
+        if (
+            tracker.get_slot(RATING_SLOT)
+            and not tracker.active_loop_name
+            and intent != HANDOFF_INTENT
+            and self._is_rating(tracker)
+        ):
+            return FEEDBACK_ACTION
         if intent == HANDOFF_INTENT and tracker.active_loop_name:
             return HANDOFF_ACTION
         return None
+
+    @staticmethod
+    def _is_rating(tracker: DialogueStateTracker) -> bool:
+        text = (tracker.latest_message.text if tracker.latest_message else "") or ""
+        return extract_rating(text) is not None
 
     def _plausible_emergency(self, tracker: DialogueStateTracker, kind: str) -> bool:
         """Inside a form, an answer to its question ("匿名", "5号楼") is rarely an emergency:

@@ -5,6 +5,7 @@ Each part brings its own router; ``create_app`` builds the services once and ass
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import secrets
@@ -18,12 +19,15 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
 from starlette_csrf import CSRFMiddleware
 
+from bot.delivery.proactive import ProactiveSender
 from bot.settings import Settings
 from bot.staff.auth import SESSION_COOKIE, StaffAuth, login_router
 from bot.staff.catalogue_api import catalogue_router
+from bot.staff.tickets_api import tickets_router
 from bot.staff.webchat import chat_router
 from tickets.accounts import AccountService
 from tickets.db import get_engine
+from tickets.handling import StaffDesk
 from tickets.service import TicketService
 
 logger = logging.getLogger(__name__)
@@ -71,11 +75,19 @@ def create_app(settings: Settings) -> FastAPI:
         session_lifetime=timedelta(hours=settings.staff_session_hours),
     )
     auth = StaffAuth(accounts)
+    sender = ProactiveSender(settings)
+    background: list[asyncio.Task] = []
 
     @app.on_event("startup")
-    def create_first_admin() -> None:
+    async def start() -> None:
         if settings.staff_admin_user and settings.staff_admin_password:
-            accounts.ensure_admin(settings.staff_admin_user, settings.staff_admin_password)
+            await asyncio.to_thread(accounts.ensure_admin, settings.staff_admin_user, settings.staff_admin_password)
+        background.append(asyncio.create_task(sender.keep_retrying()))
+
+    @app.on_event("shutdown")
+    async def stop() -> None:
+        for task in background:
+            task.cancel()
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
@@ -91,4 +103,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(chat_router(settings, templates))
     app.include_router(login_router(auth, secure_cookies=settings.staff_secure_cookies))
     app.include_router(catalogue_router(auth, tickets))
+    app.include_router(tickets_router(auth, StaffDesk(tickets), accounts, sender))
     return app

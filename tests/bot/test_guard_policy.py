@@ -126,3 +126,28 @@ def test_an_unsure_emergency_without_danger_words_does_not_break_into_a_form(pol
 def test_danger_words_break_into_a_form_whatever_the_confidence(policy, domain):
     unsure = UserUttered("楼下冒烟了", intent={"name": "report_emergency", "confidence": 0.6})
     assert predicted(policy, domain, form_asking_then(unsure))[0] == "utter_emergency_fire"
+
+
+def rating_asked(ticket: str | None = "GD20261129-0001") -> List[Event]:
+    """What the staff service appends when a ticket is resolved: the slot, then the question."""
+    return [ActionExecuted("action_listen"), SlotSet("rating_ticket", ticket)]
+
+
+@pytest.mark.parametrize("text, intent", [("5", "inform"), ("4分", "give_feedback"), ("很满意", "affirm")])
+def test_a_rating_asked_for_goes_to_the_feedback_action_whatever_the_intent(policy, domain, text, intent):
+    action, prediction = predicted(policy, domain, [*rating_asked(), said(intent, text=text)])
+    assert action == "action_record_feedback"
+    assert prediction.is_no_user_prediction
+
+
+def test_without_a_rating_asked_for_a_bare_number_is_left_to_the_other_policies(policy, domain):
+    assert predicted(policy, domain, [*rating_asked(None), said("inform", text="5")])[0] is None
+
+
+def test_a_message_that_is_no_rating_is_left_alone_while_a_rating_is_asked_for(policy, domain):
+    assert predicted(policy, domain, [*rating_asked(), said("consult_service", text="低保怎么办")])[0] is None
+
+
+def test_after_the_rating_is_recorded_the_bot_listens(policy, domain):
+    events = [*rating_asked(), said("inform", text="5"), ActionExecuted("action_record_feedback")]
+    assert predicted(policy, domain, events)[0] == "action_listen"

@@ -146,7 +146,7 @@ def test_outbox_keeps_out_of_reach_messages_until_released(database_url):
 def test_outbox_retries_failures_after_backoff(database_url):
     item = outbox.enqueue(database_url, "wechat", "o2", {"text": "二"})
     outbox.mark_retry(database_url, item.id, item.attempts, "errcode -1")
-    assert outbox.claim_due(database_url) == []  # not before its backoff
+    assert outbox.claim_due(database_url, "wechat") == []  # not before its backoff
     assert outbox.backoff(1) == timedelta(seconds=10) and outbox.backoff(30) == outbox.MAX_BACKOFF
 
 
