@@ -17,12 +17,16 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
+from starlette.datastructures import Headers
+from starlette.types import Receive, Scope, Send
 from starlette_csrf import CSRFMiddleware
 
 from bot.delivery.proactive import ProactiveSender
 from bot.settings import Settings
 from bot.staff.auth import SESSION_COOKIE, StaffAuth, login_router
 from bot.staff.catalogue_api import catalogue_router
+from bot.staff.open311 import open311_router
+from bot.staff.stats import stats_router
 from bot.staff.tickets_api import tickets_router
 from bot.staff.webchat import chat_router
 from tickets.accounts import AccountService
@@ -37,6 +41,21 @@ CSRF_HEADER = "x-csrftoken"
 CSRF_COOKIE = "csrftoken"
 # Residents' pages and machine-to-machine APIs carry no staff cookie-based authority.
 CSRF_EXEMPT = [re.compile(r"^/chat(/|$)"), re.compile(r"^/open311/"), re.compile(r"^/api/login$")]
+
+
+class CookieCSRFMiddleware(CSRFMiddleware):
+    """CSRF checks for cookie sessions only.
+
+    A request with ``Authorization: Bearer`` is authenticated by that header alone (see
+    :func:`bot.staff.auth.session_token`, which then ignores the cookie), and a browser never adds
+    it to a forged cross-site request, so it needs no CSRF token, even if the client kept the cookie.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and Headers(scope=scope).get("authorization", "").lower().startswith("bearer "):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def secret_key(settings: Settings) -> str:
@@ -59,7 +78,7 @@ def create_app(settings: Settings) -> FastAPI:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.add_middleware(
-        CSRFMiddleware,
+        CookieCSRFMiddleware,
         secret=secret_key(settings),
         sensitive_cookies={SESSION_COOKIE},
         exempt_urls=CSRF_EXEMPT,
@@ -104,4 +123,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(login_router(auth, secure_cookies=settings.staff_secure_cookies))
     app.include_router(catalogue_router(auth, tickets))
     app.include_router(tickets_router(auth, StaffDesk(tickets), accounts, sender))
+    app.include_router(stats_router(auth, tickets, templates))
+    app.include_router(open311_router(settings, tickets))
     return app

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import os
 import random
+import re
 import subprocess
 import sys
 import time
@@ -20,10 +21,14 @@ from bot.runner import ROOT
 from bot.settings import Settings
 from tests.channels.fake_telegram import BOT_USER, FakeBotApi
 from tests.live import rest_answers, running_assistant, settings_for
+from tickets.models import TicketKind
+from tickets.schemas import TicketCreate
+from tickets.service import TicketService
 
 TOKEN = "123456789:AAF-test-token_only-for-the-fake-api"
 SECRET = "s3cret-Token_for-webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+STAFF = ("zhang", "staff-密码-123")
 
 pytestmark = pytest.mark.e2e
 
@@ -41,7 +46,13 @@ def telegram_api() -> Iterator[FakeBotApi]:
 def assistant(telegram_api, tmp_path_factory) -> Iterator[Settings]:
     workdir = tmp_path_factory.mktemp("telegram")
     settings = settings_for(
-        workdir, telegram_token=TOKEN, telegram_api_base=telegram_api.base, telegram_secret_token=SECRET
+        workdir,
+        telegram_token=TOKEN,
+        telegram_api_base=telegram_api.base,
+        telegram_secret_token=SECRET,
+        staff_admin_user=STAFF[0],
+        staff_admin_password=STAFF[1],
+        staff_secret_file=str(workdir / "staff_secret.key"),
     )
     with running_assistant(settings, workdir) as running:
         yield running
@@ -199,3 +210,75 @@ def test_the_set_webhook_command_registers_the_url_and_the_secret(telegram_api):
     assert registered.params["secret_token"] == SECRET
     assert registered.params["allowed_updates"] == ["message", "callback_query"]
     assert TOKEN not in done.stdout + done.stderr
+
+
+def keyboard_message_of(call, resident: Resident) -> Dict[str, Any]:
+    """The message Telegram shows for a ``sendMessage`` call, as a later callback query carries it."""
+    return {
+        "message_id": 1,
+        "date": int(time.time()),
+        "chat": resident.chat(),
+        "from": BOT_USER,
+        "text": call.params["text"],
+        "reply_markup": call.params["reply_markup"],
+    }
+
+
+def test_staff_reply_and_resolution_reach_the_resident_who_rates_with_a_tap(assistant, telegram_api, resident):
+    """The console's reply goes out on the resident's own channel; resolving asks for a rating,
+    and the tapped rating lands on the ticket."""
+    ticket = TicketService(assistant.database_url).open_ticket(
+        TicketCreate(
+            kind=TicketKind.complaint,
+            title="3号楼电梯又坏了",
+            description="3号楼电梯又坏了，老人下不了楼",
+            address="3栋",
+            channel="telegram",
+            sender_id=str(resident.chat_id),
+        )
+    )
+    staff = httpx.Client(base_url=assistant.staff_url, timeout=60)
+    token = staff.post("/api/login", json={"username": STAFF[0], "password": STAFF[1]}).json()["token"]
+    staff.headers["Authorization"] = f"Bearer {token}"
+
+    page = staff.post(f"/api/tickets/{ticket.number}/reply", json={"text": "维修师傅下午三点到"}).json()
+    assert [(d["purpose"], d["status"]) for d in page["deliveries"]] == [("reply", "sent")]
+    assert telegram_api.sent_texts(resident.chat_id) == [
+        f"社区工作人员回复您（工单 {ticket.number}）：\n维修师傅下午三点到"
+    ]
+
+    resolved = staff.post(f"/api/tickets/{ticket.number}/status", json={"status": "resolved", "note": "电梯已修好"})
+    assert resolved.status_code == 200
+    [question] = telegram_api.calls("sendMessage", resident.chat_id)[1:]
+    assert "电梯已修好" in question.params["text"] and "1 到 5" in question.params["text"]
+    buttons = [row[0] for row in question.params["reply_markup"]["inline_keyboard"]]
+    assert [button["text"] for button in buttons][-1] == "5分 非常满意"
+
+    assert resident.post(resident.press(keyboard_message_of(question, resident), buttons[-1])).status_code == 200
+    assert staff.get(f"/api/tickets/{ticket.number}").json()["ticket"]["rating"] == 5
+    assert (
+        telegram_api.sent_texts(resident.chat_id)[-1]
+        == f"谢谢您的评价！已经记在工单 {ticket.number} 上，我们会认真看。"
+    )
+
+
+def test_a_handoff_taken_over_keeps_the_bot_silent_until_handed_back(assistant, telegram_api, resident):
+    resident.post(resident.message("转人工"))
+    opened = telegram_api.sent_texts(resident.chat_id)
+    [number] = re.findall(r"GD\d{8}-\d{4}", "".join(opened))
+    staff = httpx.Client(base_url=assistant.staff_url, timeout=60)
+    token = staff.post("/api/login", json={"username": STAFF[0], "password": STAFF[1]}).json()["token"]
+    staff.headers["Authorization"] = f"Bearer {token}"
+
+    assert staff.post(f"/api/tickets/{number}/takeover").status_code == 200
+    assert telegram_api.sent_texts(resident.chat_id)[-1].startswith("您好，我是社区工作人员")
+    before = len(telegram_api.sent_texts(resident.chat_id))
+    resident.post(resident.message("我家水管爆了怎么办"))
+    assert len(telegram_api.sent_texts(resident.chat_id)) == before  # staff answer now, not the bot
+    transcript = staff.get(f"/api/tickets/{number}").json()["ticket"]["transcript"]
+    assert transcript[-1]["text"] == "我家水管爆了怎么办"
+
+    assert staff.post(f"/api/tickets/{number}/handback").status_code == 200
+    assert "小助手继续为您服务" in telegram_api.sent_texts(resident.chat_id)[-1]
+    resident.post(resident.message("你是机器人吗"))
+    assert telegram_api.sent_texts(resident.chat_id)[-1] == rest_answers(assistant, "你是机器人吗")[-1]

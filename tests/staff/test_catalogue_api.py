@@ -92,7 +92,9 @@ def test_an_unreachable_store_is_503(tmp_path, folder):
     url = f"sqlite:///{tmp_path / 'app.db'}"
     store = TicketService(url)
     app = FastAPI()
-    app.include_router(catalogue_router(StaffAuth(AccountService(url, ensure_schema=store.ensure_schema)), store, folder))
+    app.include_router(
+        catalogue_router(StaffAuth(AccountService(url, ensure_schema=store.ensure_schema)), store, folder)
+    )
     response = TestClient(app).get("/api/catalogue/unanswered", headers={"Authorization": "Bearer x"})
     assert response.status_code == 503
 

@@ -269,3 +269,13 @@ def test_admins_create_accounts_and_staff_cannot(staff_client, admin, store):
     assert staff_client.post("/api/staff", json={**form, "username": "x2"}, headers=grid).status_code == 403
     short = {**form, "username": "x3", "password": "short"}
     assert staff_client.post("/api/staff", json=short, headers=admin).status_code == 422
+
+
+def test_a_bearer_token_needs_no_csrf_token_even_with_the_cookie_kept(staff_client, store):
+    number = complaint(store, "楼道灯坏了好几天").number
+    token = staff_client.post("/api/login", json={"username": ADMIN[0], "password": ADMIN[1]}).json()["token"]
+    assert staff_client.cookies.get("staff_session")  # kept, as httpx and browsers do
+    headers = {"Authorization": f"Bearer {token}"}
+    assert staff_client.post(f"/api/tickets/{number}/claim", headers=headers).status_code == 200
+    forged = {"Authorization": "Bearer not-a-session"}  # a wrong bearer does not fall back to the cookie
+    assert staff_client.post(f"/api/tickets/{number}/claim", headers=forged).status_code == 401
