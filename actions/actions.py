@@ -27,7 +27,7 @@ from policy_kb.schema import ServiceEntry
 from tickets.errors import TicketNotFound, TicketStoreUnavailable
 from tickets.models import PostKind, TicketKind
 from tickets.routing import staff_on_duty
-from tickets.schemas import BookingCreate, FeedbackCreate, PostCreate, TicketCreate
+from tickets.schemas import BookingCreate, EvidenceCreate, FeedbackCreate, PostCreate, TicketCreate
 from tickets.service import TicketService
 
 logger = logging.getLogger(__name__)
@@ -521,6 +521,33 @@ class ActionRecordFeedback(ServiceAction):
         else:
             dispatcher.utter_message(response="utter_feedback_thanks")
         return [SlotSet(c.RATING_TICKET, None)]
+
+
+class ActionAttachEvidence(ServiceAction):
+    """A photo or location the channel passed on (metadata ``attachment``) goes to the open complaint."""
+
+    def name(self) -> str:
+        return "action_attach_evidence"
+
+    def act(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+        attachment = fmt.latest_user_metadata(tracker).get(c.ATTACHMENT_METADATA) or {}
+        try:
+            evidence = EvidenceCreate(**attachment)
+        except ValueError:
+            logger.warning("attachment metadata not understood: %s", sorted(attachment))
+            dispatcher.utter_message(response="utter_evidence_without_ticket")
+            return []
+        if tracker.active_loop_name == "complaint_form":
+            dispatcher.utter_message(response="utter_evidence_during_complaint")
+            return []
+        number = self.tickets.attach_evidence(tracker.sender_id, evidence)
+        if number is None:
+            dispatcher.utter_message(response="utter_evidence_without_ticket")
+        elif evidence.kind == "location":
+            dispatcher.utter_message(response="utter_location_attached", number=number)
+        else:
+            dispatcher.utter_message(response="utter_image_attached", number=number)
+        return []
 
 
 class ActionStopForm(Action):

@@ -48,3 +48,5 @@ COMPLAINT_FILLER = (
     "您好",
 )
 MIN_COMPLAINT_DETAIL = 3
+# What a channel puts in a message's metadata for a photo or a shared location (see GuardPolicy).
+ATTACHMENT_METADATA = "attachment"

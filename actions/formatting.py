@@ -18,6 +18,9 @@ STATUS_NAMES = {
     TicketStatus.resolved: "已办结",
     TicketStatus.closed: "已关闭",
     TicketStatus.cancelled: "已取消",
+    TicketStatus.duplicate: "和另一件工单合并办理",
+    TicketStatus.referred: "已转给负责的单位办理",
+    TicketStatus.no_action: "已处理完毕",
 }
 
 
@@ -45,3 +48,12 @@ def transcript_of(tracker: Tracker, limit: int = 30) -> List[Dict[str, Any]]:
             at = datetime.fromtimestamp(event.get("timestamp") or 0, SHANGHAI).isoformat()
             lines.append({"role": role, "text": text, "at": at})
     return lines[-limit:]
+
+
+def latest_user_metadata(tracker: Tracker) -> Dict[str, Any]:
+    """What the channel sent along with the resident's latest message (it is on the event, not in
+    ``latest_message``)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return dict(event.get("metadata") or {})
+    return {}

@@ -1,17 +1,29 @@
-"""`python -m bot run` starts the whole assistant; `python -m bot migrate` only the schema."""
+"""`python -m bot run` starts the whole assistant; `python -m bot migrate` only the schema;
+`python -m bot add-staff NAME --role staff --department 街道城市管理科` creates a staff account
+(the password is asked for, never taken from the command line, so it stays out of shell history)."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import sys
 
 from bot.settings import get_settings
+from tickets.errors import TicketStoreError
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="社区通 assistant")
-    parser.add_argument("command", choices=["run", "migrate"])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="start everything in the foreground")
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    add_staff = commands.add_parser("add-staff", help="create a staff account (asks for its password)")
+    add_staff.add_argument("username")
+    add_staff.add_argument("--role", choices=["admin", "staff", "viewer"], default="staff")
+    add_staff.add_argument("--name", default="", help="display name, e.g. 张敏")
+    add_staff.add_argument("--department", action="append", default=[], help="may be repeated")
+    add_staff.add_argument("--grid", action="append", default=[], help="may be repeated")
     args = parser.parse_args(argv)
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -20,9 +32,37 @@ def main(argv: list[str] | None = None) -> int:
 
         migrate(settings.database_url)
         return 0
+    if args.command == "add-staff":
+        return _add_staff(settings.database_url, args)
     from bot.runner import run
 
     return run(settings)
+
+
+def _add_staff(database_url: str, args: argparse.Namespace) -> int:
+    from tickets.accounts import AccountService
+    from tickets.models import StaffRole
+    from tickets.service import TicketService
+
+    password = getpass.getpass(f"password for {args.username} (at least 8 characters): ")
+    accounts = AccountService(database_url, ensure_schema=TicketService(database_url).ensure_schema)
+    try:
+        accounts.create_user(
+            args.username,
+            password,
+            role=StaffRole(args.role),
+            display_name=args.name,
+            departments=args.department,
+            grids=args.grid,
+        )
+    except ValueError as exc:
+        print(f"not created: {exc}", file=sys.stderr)
+        return 2
+    except TicketStoreError as exc:
+        print(f"not created: {exc.__class__.__name__} (does the account exist already?)", file=sys.stderr)
+        return 1
+    print(f"created {args.role} account {args.username}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -204,12 +204,21 @@ def _configured(value: str | None, setting: str) -> str:
     return "on" if value else f"off: set {setting}"
 
 
+def _login_hint(settings: Settings) -> str:
+    if settings.staff_admin_user and settings.staff_admin_password:
+        return f"log in as {settings.staff_admin_user}"
+    return "no account yet: set STAFF_ADMIN_USER and STAFF_ADMIN_PASSWORD"
+
+
 def print_ready(settings: Settings) -> None:
     lines = [
         "",
         "社区通 is running (Ctrl-C stops everything):",
         f"  web chat      {settings.staff_url}/chat",
-        f"  staff/health  {settings.staff_url}/healthz",
+        f"  staff console {settings.staff_url}/  ({_login_hint(settings)})",
+        f"  statistics    {settings.staff_url}/stats",
+        f"  Open311       {settings.staff_url}/open311/v2/services.json",
+        f"  health        {settings.staff_url}/healthz",
         f'  REST channel  POST {settings.rasa_url}/webhooks/rest/webhook  {{"sender": ID, "message": TEXT}}',
         f'  NLU parse     POST {settings.rasa_url}/model/parse  {{"text": TEXT}}',
         f"  WeChat        {settings.rasa_url}/webhooks/wechat/webhook  "

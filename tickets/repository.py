@@ -113,6 +113,16 @@ def open_ticket_of_kind(session: Session, *, sender_id: str, kind: TicketKind) -
     return session.execute(statement).scalar_one_or_none()
 
 
+def newest_open_ticket_of(session: Session, *, sender_id: str, kinds: Sequence[TicketKind]) -> Ticket | None:
+    statement = (
+        select(Ticket)
+        .where(Ticket.sender_id == sender_id, Ticket.kind.in_(kinds), Ticket.status.in_(OPEN_STATUSES))
+        .order_by(Ticket.id.desc())
+        .limit(1)
+    )
+    return session.execute(statement).scalar_one_or_none()
+
+
 def latest_finished_ticket_of(session: Session, *, sender_id: str) -> Ticket | None:
     statement = (
         select(Ticket)

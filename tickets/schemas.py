@@ -106,6 +106,16 @@ class PostPublic(BaseModel):
         orm_mode = True
 
 
+class EvidenceCreate(BaseModel):
+    """A photo (by the channel's URL or file reference) or a shared location."""
+
+    kind: str = Field(..., regex="^(image|location)$")
+    url: str | None = Field(None, max_length=500)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    label: str | None = Field(None, max_length=200)
+
+
 class FeedbackCreate(BaseModel):
     sender_id: str
     channel: str = "rest"

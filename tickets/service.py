@@ -23,6 +23,7 @@ from tickets.models import (
     PostStatus,
     Priority,
     Ticket,
+    TicketAttachment,
     TicketKind,
     TicketStatus,
     utcnow,
@@ -31,6 +32,7 @@ from tickets.routing import SHANGHAI, Router
 from tickets.schemas import (
     BookingCreate,
     BookingPublic,
+    EvidenceCreate,
     FeedbackCreate,
     FeedbackPublic,
     PostCreate,
@@ -236,6 +238,35 @@ class TicketService:
             )
             repo.add_event(session, ticket=ticket, actor="resident", type="message", note=text)
             ticket.updated_at = now
+            return ticket.number
+
+    def attach_evidence(self, sender_id: str, evidence: EvidenceCreate) -> str | None:
+        """Add a photo or a location to the resident's newest open complaint or emergency.
+
+        Returns its number, or None when the resident has no such ticket open. A first location
+        also becomes the ticket's own coordinates (for the map and Open311).
+        """
+        with self._session() as session:
+            ticket = repo.newest_open_ticket_of(
+                session, sender_id=sender_id, kinds=(TicketKind.complaint, TicketKind.emergency)
+            )
+            if ticket is None:
+                return None
+            session.add(
+                TicketAttachment(
+                    ticket_id=ticket.id,
+                    kind=evidence.kind,
+                    url=evidence.url,
+                    latitude=evidence.latitude,
+                    longitude=evidence.longitude,
+                    label=evidence.label,
+                    created_at=self.clock(),
+                )
+            )
+            if evidence.kind == "location" and ticket.latitude is None:
+                ticket.latitude, ticket.longitude = evidence.latitude, evidence.longitude
+            repo.add_event(session, ticket=ticket, actor="resident", type="attachment", data={"kind": evidence.kind})
+            ticket.updated_at = self.clock()
             return ticket.number
 
     def post_help(self, data: PostCreate) -> PostPublic:

@@ -16,6 +16,7 @@ from rasa.core.channels.channel import UserMessage
 from wechatpy.events import ClickEvent, ScanEvent, SubscribeEvent, SubscribeScanEvent, UnsubscribeEvent
 from wechatpy.messages import BaseMessage, ImageMessage, LocationMessage, TextMessage, VoiceMessage
 
+from bot.channels import evidence
 from bot.channels import wechat_text as texts
 from bot.channels.wechat_output import CHANNEL, Courier, TurnCollector, WeChatCustomerServiceOutput
 from bot.delivery import dedupe
@@ -99,12 +100,13 @@ class WeChatTurns:
             return await self._finish(key, texts.VOICE_NOT_UNDERSTOOD)
         elif isinstance(message, LocationMessage):
             place = {"label": message.label, "latitude": message.location_x, "longitude": message.location_y}
-            if not (message.label and await awaiting_address(sender)):
-                label = f"（{message.label}）" if message.label else ""
-                return await self._finish(key, texts.LOCATION_RECEIVED.format(label=label))
-            text, metadata["wechat"]["location"] = message.label, place
+            if message.label and await awaiting_address(sender):
+                text, metadata["wechat"]["location"] = message.label, place
+            else:  # evidence for the resident's open complaint, if any
+                text = f"[位置] {message.label or ''}".strip()
+                metadata[evidence.ATTACHMENT] = evidence.location(message.location_x, message.location_y, message.label)
         elif isinstance(message, ImageMessage):
-            return await self._finish(key, texts.IMAGE_RECEIVED)
+            text, metadata[evidence.ATTACHMENT] = "[图片]", evidence.image(message.image)
         elif message.type == "event":
             logger.info("WeChat event %s ignored", getattr(message, "event", "?"))
             return await self._finish(key, None)

@@ -1,6 +1,7 @@
 """Promises no story may break: emergencies are answered first, a conversation
 handed to staff is not answered by the bot, and a rating asked for after a ticket
-is resolved ("回复 1 到 5") is taken as the rating.
+is resolved ("回复 1 到 5") is taken as the rating; a photo or location a channel passed on goes to the
+resident's open complaint.
 
 Rasa's RulePolicy keeps an active form running ahead of every rule, so a
 rule alone cannot interrupt a form for an emergency. This policy checks the
@@ -39,6 +40,8 @@ RELAY_ACTION = "action_relay_to_staff"
 HANDOFF_SLOT = "handoff_active"
 RATING_SLOT = "rating_ticket"
 FEEDBACK_ACTION = "action_record_feedback"
+ATTACHMENT_METADATA = "attachment"  # a photo or location the channel passed on
+ATTACH_ACTION = "action_attach_evidence"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
@@ -76,7 +79,7 @@ class GuardPolicy(Policy):
 
     def _next_action(self, tracker: DialogueStateTracker) -> str | None:
         latest = tracker.latest_action_name
-        if latest in (EMERGENCY_ACTION, RELAY_ACTION, HANDOFF_ACTION, FEEDBACK_ACTION):
+        if latest in (EMERGENCY_ACTION, RELAY_ACTION, HANDOFF_ACTION, FEEDBACK_ACTION, ATTACH_ACTION):
             return ACTION_LISTEN_NAME
         if latest and latest.startswith(EMERGENCY_RESPONSE_PREFIX):
             return EMERGENCY_ACTION
@@ -90,6 +93,8 @@ class GuardPolicy(Policy):
                 return f"{EMERGENCY_RESPONSE_PREFIX}{kind}"
         if tracker.get_slot(HANDOFF_SLOT):
             return RELAY_ACTION
+        if tracker.latest_message is not None and (tracker.latest_message.metadata or {}).get(ATTACHMENT_METADATA):
+            return ATTACH_ACTION
         if (
             tracker.get_slot(RATING_SLOT)
             and not tracker.active_loop_name

@@ -25,6 +25,7 @@ from bot.delivery.proactive import ProactiveSender
 from bot.settings import Settings
 from bot.staff.auth import SESSION_COOKIE, StaffAuth, login_router
 from bot.staff.catalogue_api import catalogue_router
+from bot.staff.console import console_router
 from bot.staff.open311 import open311_router
 from bot.staff.stats import stats_router
 from bot.staff.tickets_api import tickets_router
@@ -125,4 +126,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(tickets_router(auth, StaffDesk(tickets), accounts, sender))
     app.include_router(stats_router(auth, tickets, templates))
     app.include_router(open311_router(settings, tickets))
+    app.include_router(console_router(templates, auth, tickets.router))
     return app

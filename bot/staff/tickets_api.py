@@ -186,10 +186,12 @@ def tickets_router(auth: StaffAuth, desk: StaffDesk, accounts: AccountService, s
             return TicketList(tickets=desk.queue(who, filters))
 
     @router.get("/tickets/{number}", response_model=TicketPage)
-    def ticket(number: str, request: Request, who: StaffIdentity = handler) -> TicketPage:
-        """A ticket in full, for those who handle it; the view is audited."""
+    def ticket(number: str, request: Request, refresh: bool = False, who: StaffIdentity = handler) -> TicketPage:
+        """A ticket in full, for those who handle it. Opening it is audited; the page's own
+        automatic refreshes (``refresh=true``) of a ticket already opened are not."""
+        client = request.client.host if request.client else None
         with http_errors():
-            return page(desk.detail(who, number, client=request.client.host if request.client else None))
+            return page(desk.detail(who, number, client=client, audit=not refresh))
 
     @router.post("/tickets/{number}/claim", response_model=TicketPage)
     def claim(number: str, who: StaffIdentity = handler) -> TicketPage:

@@ -18,6 +18,7 @@ def tracker(
     sender: str = "resident-1",
     active_loop: str | None = None,
     channel: str = "rest",
+    metadata: Dict[str, Any] | None = None,
 ) -> Tracker:
     message = {
         "text": text,
@@ -26,7 +27,14 @@ def tracker(
         "intent_ranking": [{"name": intent, "confidence": 0.99}],
     }
     events = [
-        {"event": "user", "text": text, "timestamp": 1764400000.0, "parse_data": message, "input_channel": channel},
+        {
+            "event": "user",
+            "text": text,
+            "timestamp": 1764400000.0,
+            "parse_data": message,
+            "input_channel": channel,
+            "metadata": metadata or {},
+        },
     ]
     return Tracker(
         sender_id=sender,

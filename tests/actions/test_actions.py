@@ -7,18 +7,24 @@ from datetime import datetime, timedelta
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
 
 from actions.actions import (
+    ActionAttachEvidence,
     ActionCheckTicketStatus,
     ActionHandleEmergency,
     ActionOfferBookingCancellation,
+    ActionRecordFeedback,
     ActionRequestHuman,
     ActionSubmitBooking,
     ActionSubmitComplaint,
 )
+from actions.formatting import STATUS_NAMES
 from bot.nlp.timeparse import SHANGHAI
 from policy_kb.retrieval import BM25KnowledgeBase
 from tests.actions.helpers import BrokenStore, entity, responses, tracker
+from tickets.db import session_scope
+from tickets.models import Ticket, TicketStatus
 from tickets.service import TicketService
 
 
@@ -146,3 +152,63 @@ def test_an_unclear_question_gets_numbered_choices(store, kb):
     dispatcher, _ = run(action, text="补贴", intent="consult_service")
     assert responses(dispatcher) == ["utter_which_service"]
     assert 2 <= len(dispatcher.messages[0]["buttons"]) <= 3
+
+
+def complain(store: TicketService, text: str) -> None:
+    run(ActionSubmitComplaint(tickets=store), slots={"complaint_text": text, "address": "北门", "phone": "anonymous"})
+
+
+def test_every_ticket_status_has_words_for_residents():
+    assert set(STATUS_NAMES) == set(TicketStatus)
+
+
+def test_a_photo_is_attached_to_the_residents_open_complaint_only(store):
+    photo = {"attachment": {"kind": "image", "url": "http://mmbiz.qpic.cn/p.jpg"}}
+    dispatcher, _ = run(ActionAttachEvidence(tickets=store), text="[图片]", metadata=photo)
+    assert responses(dispatcher) == ["utter_evidence_without_ticket"]
+    run(
+        ActionSubmitComplaint(tickets=store),
+        slots={"complaint_text": "路灯不亮", "address": "北门", "phone": "anonymous"},
+    )
+    number = store.tickets_of("resident-1")[0].number
+    dispatcher, _ = run(ActionAttachEvidence(tickets=store), text="[图片]", metadata=photo)
+    assert responses(dispatcher) == ["utter_image_attached"]
+    assert dispatcher.messages[0]["number"] == number
+    other, _ = run(ActionAttachEvidence(tickets=store), text="[图片]", metadata=photo, sender="neighbour")
+    assert responses(other) == ["utter_evidence_without_ticket"]
+
+
+def test_a_location_out_of_range_is_not_stored(store):
+    run(
+        ActionSubmitComplaint(tickets=store),
+        slots={"complaint_text": "路灯不亮", "address": "北门", "phone": "anonymous"},
+    )
+    wrong = {"attachment": {"kind": "location", "latitude": 999, "longitude": 118.7}}
+    dispatcher, _ = run(ActionAttachEvidence(tickets=store), text="[位置]", metadata=wrong)
+    assert responses(dispatcher) == ["utter_evidence_without_ticket"]
+
+
+def test_the_rating_asked_for_lands_on_that_ticket_and_the_request_is_cleared(store):
+    run(
+        ActionSubmitComplaint(tickets=store),
+        slots={"complaint_text": "路灯不亮", "address": "北门", "phone": "anonymous"},
+    )
+    run(
+        ActionSubmitComplaint(tickets=store),
+        slots={"complaint_text": "垃圾没清", "address": "南门", "phone": "anonymous"},
+    )
+    older, newer = sorted(ticket.number for ticket in store.tickets_of("resident-1"))
+    dispatcher, events = run(ActionRecordFeedback(tickets=store), slots={"rating_ticket": older}, text="4分")
+    assert responses(dispatcher) == ["utter_feedback_on_ticket"] and dispatcher.messages[0]["number"] == older
+    assert {"event": "slot", "name": "rating_ticket", "value": None} in [
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events
+    ]
+    with session_scope(store.database_url) as session:
+        ratings = dict(session.execute(select(Ticket.number, Ticket.rating)).all())
+    assert ratings == {older: 4, newer: None}
+
+
+def test_a_photo_in_the_middle_of_a_complaint_asks_to_finish_it_first(store):
+    photo = {"attachment": {"kind": "image", "url": "http://mmbiz.qpic.cn/p.jpg"}}
+    dispatcher, _ = run(ActionAttachEvidence(tickets=store), text="[图片]", metadata=photo, active_loop="complaint_form")
+    assert responses(dispatcher) == ["utter_evidence_during_complaint"]

@@ -151,3 +151,17 @@ def test_a_message_that_is_no_rating_is_left_alone_while_a_rating_is_asked_for(p
 def test_after_the_rating_is_recorded_the_bot_listens(policy, domain):
     events = [*rating_asked(), said("inform", text="5"), ActionExecuted("action_record_feedback")]
     assert predicted(policy, domain, events)[0] == "action_listen"
+
+
+def test_a_photo_goes_to_the_evidence_action_even_inside_a_form(policy, domain):
+    photo = UserUttered(
+        "[图片]",
+        intent={"name": "inform", "confidence": 0.4},
+        parse_data={"intent": {"name": "inform", "confidence": 0.4}, "text": "[图片]"},
+        metadata={"attachment": {"kind": "image", "url": "http://mmbiz.qpic.cn/p.jpg"}},
+    )
+    events = [ActionExecuted("action_listen"), ActiveLoop("complaint_form"), ActionExecuted("action_listen"), photo]
+    assert predicted(policy, domain, events)[0] == "action_attach_evidence"
+    assert predicted(policy, domain, [*events, ActionExecuted("action_attach_evidence")])[0] == "action_listen"
+    plain = said("inform", text="[图片]")
+    assert predicted(policy, domain, [ActionExecuted("action_listen"), plain])[0] is None

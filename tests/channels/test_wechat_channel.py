@@ -12,11 +12,14 @@ from typing import List
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from bot.delivery import outbox, pending_messages
 from bot.delivery.tokens import cached_token
 from tests.channels.conftest import APP_ID, WeChatStack
 from tests.channels.wechat_fakes import message_xml
+from tickets.db import session_scope
+from tickets.models import Ticket
 from tickets.service import TicketService
 
 pytestmark = pytest.mark.e2e
@@ -294,11 +297,14 @@ def test_voice_without_recognition_asks_for_text(wechat):
     assert user_texts(wechat, openid) == []
 
 
-def test_an_image_gets_a_short_explanation(wechat):
+def image_xml(wechat: WeChatStack, openid: str, url: str = "http://mmbiz.qpic.cn/x.jpg") -> str:
+    return message_xml(openid, "image", {"PicUrl": url, "MediaId": "m2"}, msg_id=wechat.platform.new_msg_id())
+
+
+def test_an_image_without_an_open_complaint_gets_a_short_explanation(wechat):
     openid = wechat.resident()
-    fields = {"PicUrl": "http://mmbiz.qpic.cn/x.jpg", "MediaId": "m2"}
-    xml = message_xml(openid, "image", fields, msg_id=wechat.platform.new_msg_id())
-    assert "收到您的图片" in wechat.platform.reply(wechat.platform.post(xml))["Content"]
+    reply = wechat.platform.reply(wechat.platform.post(image_xml(wechat, openid)))["Content"]
+    assert "没有正在办理的投诉" in reply and "用文字" in reply
 
 
 def location_xml(wechat: WeChatStack, openid: str, label: str) -> str:
@@ -306,11 +312,34 @@ def location_xml(wechat: WeChatStack, openid: str, label: str) -> str:
     return message_xml(openid, "location", fields, msg_id=wechat.platform.new_msg_id())
 
 
-def test_a_location_outside_a_form_is_acknowledged(wechat):
+def test_a_location_outside_a_form_without_a_complaint_is_explained(wechat):
     openid = wechat.resident()
     reply = wechat.platform.reply(wechat.platform.post(location_xml(wechat, openid, "幸福小区5号楼")))
-    assert "幸福小区5号楼" in reply["Content"] and "什么问题" in reply["Content"]
-    assert user_texts(wechat, openid) == []
+    assert "没有正在办理的投诉" in reply["Content"]
+
+
+def test_photos_and_locations_after_a_complaint_are_attached_to_it(wechat):
+    openid = wechat.resident()
+    say(wechat, openid, "电梯又坏了，老人都下不了楼")
+    wechat.platform.reply(wechat.platform.post(location_xml(wechat, openid, "幸福小区5号楼")))
+    say(wechat, openid, "1")  # no phone (anonymous): filed, the answer comes in several messages
+    [number] = [ticket.number for ticket in tickets_of(wechat, openid)]
+    assert any(number in text for text in wechat.api.wait_for_texts(openid, 1))
+
+    photo = wechat.platform.reply(wechat.platform.post(image_xml(wechat, openid, "http://mmbiz.qpic.cn/lift.jpg")))
+    assert photo["Content"] == f"收到照片！已经加到您的工单 {number} 里，工作人员处理时能看到。"
+    place = wechat.platform.reply(wechat.platform.post(location_xml(wechat, openid, "5号楼东单元门口")))
+    assert number in place["Content"] and "位置" in place["Content"]
+
+    with session_scope(wechat.settings.database_url) as session:
+        ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        attached = [(item.kind, item.url, item.label) for item in ticket.attachments]
+        coordinates = (ticket.latitude, ticket.longitude)
+    assert attached == [
+        ("image", "http://mmbiz.qpic.cn/lift.jpg", None),
+        ("location", None, "5号楼东单元门口"),
+    ]
+    assert coordinates == (32.0415, 118.7781)
 
 
 def test_a_location_answers_the_complaint_forms_where(wechat):

@@ -279,3 +279,12 @@ def test_a_bearer_token_needs_no_csrf_token_even_with_the_cookie_kept(staff_clie
     assert staff_client.post(f"/api/tickets/{number}/claim", headers=headers).status_code == 200
     forged = {"Authorization": "Bearer not-a-session"}  # a wrong bearer does not fall back to the cookie
     assert staff_client.post(f"/api/tickets/{number}/claim", headers=forged).status_code == 401
+
+
+def test_the_pages_own_refreshes_are_not_audited_again(staff_client, admin, store):
+    number = complaint(store, "3号楼电梯又坏了").number
+    staff_client.get(f"/api/tickets/{number}", headers=admin)
+    for _ in range(3):
+        assert staff_client.get(f"/api/tickets/{number}", params={"refresh": 1}, headers=admin).status_code == 200
+    views = [row for row in staff_client.get("/api/audit", headers=admin).json() if row["action"] == "view_contact"]
+    assert len(views) == 1
