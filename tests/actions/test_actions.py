@@ -210,5 +210,7 @@ def test_the_rating_asked_for_lands_on_that_ticket_and_the_request_is_cleared(st
 
 def test_a_photo_in_the_middle_of_a_complaint_asks_to_finish_it_first(store):
     photo = {"attachment": {"kind": "image", "url": "http://mmbiz.qpic.cn/p.jpg"}}
-    dispatcher, _ = run(ActionAttachEvidence(tickets=store), text="[图片]", metadata=photo, active_loop="complaint_form")
+    dispatcher, _ = run(
+        ActionAttachEvidence(tickets=store), text="[图片]", metadata=photo, active_loop="complaint_form"
+    )
     assert responses(dispatcher) == ["utter_evidence_during_complaint"]
