@@ -11,7 +11,6 @@ data is a row in the audit log.
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime, timedelta
 from typing import Dict, FrozenSet, List
 
@@ -30,6 +29,7 @@ from tickets.models import (
     TicketKind,
     TicketStatus,
 )
+from tickets.routing import building_number, normalise_address
 from tickets.service import TicketService
 from tickets.staff_schemas import (
     AuditView,
@@ -59,15 +59,14 @@ TRANSITIONS: Dict[TicketStatus, FrozenSet[TicketStatus]] = {
     S.cancelled: frozenset(),
 }
 DUPLICATE_WINDOW = timedelta(days=3)
-# 3栋2单元501 → 3栋; "幸福小区东门" has no building and is compared whole.
-_BUILDING = re.compile(r"^\D*?(\d+)\s*(栋|幢|号楼|楼)")
 
 
 def building_of(address: str | None) -> str | None:
+    """3栋2单元501 and 三号楼 → 3栋; "幸福小区东门" has no building and is kept whole."""
     if not address:
         return None
-    match = _BUILDING.match(address.strip())
-    return f"{match.group(1)}栋" if match else address.strip()
+    number = building_number(address)
+    return f"{number}栋" if number is not None else normalise_address(address)
 
 
 class StaffDesk:

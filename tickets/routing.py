@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Dict, List, Tuple
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+import cn2an
 import yaml
 
 logger = logging.getLogger(__name__)
@@ -67,6 +69,33 @@ def _route(entry: dict) -> Route:
     )
 
 
+# 3栋2单元501, 12号楼, 5幢 (not "5楼", which is usually a floor).
+_BUILDING = re.compile(r"(\d{1,3})\s*(?:栋|幢|号楼|座)")
+
+
+def normalise_address(address: str) -> str:
+    """Chinese numerals as digits (三号楼二单元 → 3号楼2单元), as voice input often writes them."""
+    try:
+        return cn2an.transform(address.strip(), "cn2an")
+    except (ValueError, KeyError):  # cn2an gives up on some mixed strings; keep the text as written
+        return address.strip()
+
+
+def building_number(address: str | None) -> int | None:
+    if not address:
+        return None
+    match = _BUILDING.search(normalise_address(address))
+    return int(match.group(1)) if match else None
+
+
+@dataclass(frozen=True)
+class Grid:
+    name: str
+    first_building: int
+    last_building: int
+    places: Tuple[str, ...]
+
+
 class Router:
     """Classifies complaints by keywords and gives every ticket kind its route."""
 
@@ -77,6 +106,20 @@ class Router:
             kind: _route(raw[kind]) for kind in ("suggestion", "emergency", "handoff", "legal")
         }
         self._by_id = {route.id: route for route in self.complaint_routes}
+        self.grids: List[Grid] = [
+            Grid(entry["name"], entry["buildings"][0], entry["buildings"][1], tuple(entry.get("places") or ()))
+            for entry in raw.get("grids") or []
+        ]
+
+    def grid_for(self, address: str | None) -> str | None:
+        """The grid (网格) an address lies in, by its building number or a named place."""
+        number = building_number(address)
+        for grid in self.grids:
+            if number is not None and grid.first_building <= number <= grid.last_building:
+                return grid.name
+            if number is None and address and any(place in address for place in grid.places):
+                return grid.name
+        return None
 
     def classify_complaint(self, text: str) -> Route:
         """The category whose keywords cover most of the text; ``other`` when none match."""

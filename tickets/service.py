@@ -143,6 +143,7 @@ class TicketService:
             title=data.title,
             description=data.description,
             address=data.address,
+            grid=self.router.grid_for(data.address),
             channel=data.channel,
             sender_id=data.sender_id,
             contact_name=data.contact_name,

@@ -288,3 +288,11 @@ def test_the_pages_own_refreshes_are_not_audited_again(staff_client, admin, stor
         assert staff_client.get(f"/api/tickets/{number}", params={"refresh": 1}, headers=admin).status_code == 200
     views = [row for row in staff_client.get("/api/audit", headers=admin).json() if row["action"] == "view_contact"]
     assert len(views) == 1
+
+
+def test_grid_workers_see_the_tickets_of_their_grid(staff_client, store):
+    mine = complaint(store, "楼道灯坏了", address="三号楼二单元")
+    complaint(store, "楼道灯坏了", address="8栋1单元")
+    account(store, "grid1", grids=["第一网格"])
+    rows = staff_client.get("/api/tickets", headers=bearer(staff_client, "grid1", "password-123")).json()["tickets"]
+    assert [(row["number"], row["grid"]) for row in rows] == [(mine.number, "第一网格")]

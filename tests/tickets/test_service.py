@@ -185,3 +185,12 @@ def test_a_database_that_cannot_be_opened_at_first_use_is_a_typed_error(tmp_path
     (tmp_path / "store.db").mkdir()  # the schema cannot even be migrated
     with pytest.raises(TicketStoreUnavailable):
         TicketService(f"sqlite:///{tmp_path / 'store.db'}").unanswered_questions()
+
+
+def test_a_ticket_gets_the_grid_of_its_address(tickets):
+    ticket = tickets.open_ticket(
+        TicketCreate(kind=TicketKind.complaint, title="路灯坏了", address="八号楼三单元", sender_id="r-grid")
+    )
+    with session_scope(tickets.database_url) as session:
+        grid = session.execute(select(Ticket.grid).where(Ticket.number == ticket.number)).scalar_one()
+    assert grid == "第二网格"
