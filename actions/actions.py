@@ -416,6 +416,11 @@ class ActionCheckTicketStatus(ServiceAction):
                 dispatcher.utter_message(response="utter_no_tickets")
                 return []
         for ticket in tickets:
+            if ticket.merged_into_number:
+                dispatcher.utter_message(
+                    response="utter_ticket_merged", number=ticket.number, into=ticket.merged_into_number
+                )
+                continue
             dispatcher.utter_message(
                 response="utter_ticket_status",
                 number=ticket.number,
@@ -548,6 +553,25 @@ class ActionAttachEvidence(ServiceAction):
         else:
             dispatcher.utter_message(response="utter_image_attached", number=number)
         return []
+
+
+class ActionReopenTicket(ServiceAction):
+    """The follow-up after a resolution was answered with "not fixed": the ticket is worked on again."""
+
+    def name(self) -> str:
+        return "action_reopen_ticket"
+
+    def act(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+        number = tracker.get_slot(c.RATING_TICKET)
+        try:
+            ticket = self.tickets.reopen(
+                sender_id=tracker.sender_id, number=number or "", reason=tracker.latest_message.get("text") or ""
+            )
+        except TicketNotFound:
+            dispatcher.utter_message(response="utter_ticket_not_reopened", duty_phone=wiring.settings().duty_phone)
+            return [SlotSet(c.RATING_TICKET, None)]
+        dispatcher.utter_message(response="utter_ticket_reopened", number=ticket.number)
+        return [SlotSet(c.RATING_TICKET, None)]
 
 
 class ActionStopForm(Action):

@@ -259,21 +259,6 @@ class StaffDesk:
 
         return self._change(who, number, move)
 
-    def reopen_by_resident(self, *, sender_id: str, number: str, reason: str) -> TicketDetail:
-        """The resident says it is not fixed: back to in progress, with their words in the history."""
-        now = self.clock()
-        with self.tickets._session() as session:
-            ticket = repo.ticket_of_sender(session, number=number, sender_id=sender_id)
-            if ticket is None or ticket.status not in (S.resolved, S.closed, S.no_action):
-                raise TicketNotFound(number)
-            previous = ticket.status
-            repo.set_status(session, ticket=ticket, status=S.in_progress, at=now)
-            ticket.closed_at = ticket.resolved_at = None
-            repo.add_event(
-                session, ticket=ticket, actor="resident", type="reopened", note=reason, data={"from": previous.value}
-            )
-            return self._detail(session, ticket, now)
-
     def merge(self, who: StaffIdentity, number: str, *, into: str) -> TicketDetail:
         """Close ``number`` as a duplicate of ``into``; the resident then follows ``into``."""
         if number.upper() == into.upper():

@@ -49,6 +49,7 @@ class TicketPublic(BaseModel):
     deadline: datetime
     created_at: datetime
     latest_reply: str | None = None
+    merged_into_number: str | None = None  # the ticket a duplicate was merged into; the resident follows it
 
     class Config:
         orm_mode = True

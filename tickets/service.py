@@ -49,6 +49,7 @@ PRIORITY_OF_KIND = {
     TicketKind.handoff: Priority.high,
 }
 HIGH_PRIORITY_CATEGORIES = {"lift", "leak_repair"}
+REOPENABLE = (TicketStatus.resolved, TicketStatus.closed, TicketStatus.no_action)
 QUESTION_MAX_CHARS = 300
 CANDIDATES_KEPT = 3
 _EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$")
@@ -67,6 +68,7 @@ def normalise_question(text: str) -> str:
 def _public(ticket: Ticket, latest_reply: str | None = None) -> TicketPublic:
     public = TicketPublic.from_orm(ticket)
     public.latest_reply = latest_reply
+    public.merged_into_number = ticket.merged_into.number if ticket.merged_into_id else None
     return public
 
 
@@ -226,6 +228,27 @@ class TicketService:
                 raise TicketNotFound(number)
             replies = repo.latest_staff_replies(session, ticket_ids=[ticket.id])
             return _public(ticket, replies.get(ticket.id))
+
+    def reopen(self, *, sender_id: str, number: str, reason: str) -> TicketPublic:
+        """The resident says it is not fixed: back to in progress, their words in the history.
+
+        Only the resident's own ticket, and only one that was finished (resolved, closed, or
+        closed with no further action); anything else is :class:`TicketNotFound`.
+        """
+        now = self.clock()
+        with self._session() as session:
+            ticket = repo.ticket_of_sender(session, number=number, sender_id=sender_id)
+            if ticket is None or ticket.status not in REOPENABLE:
+                raise TicketNotFound(number)
+            previous = ticket.status
+            repo.set_status(session, ticket=ticket, status=TicketStatus.in_progress, at=now)
+            ticket.closed_at = ticket.resolved_at = None
+            repo.add_event(
+                session, ticket=ticket, actor="resident", type="reopened", note=reason, data={"from": previous.value}
+            )
+            public = _public(ticket)
+        logger.info("ticket %s reopened by its resident", number)
+        return public
 
     def relay_to_staff(self, *, sender_id: str, text: str) -> str | None:
         """Add what the resident wrote during a handoff to its ticket; returns the ticket number."""

@@ -55,10 +55,22 @@ def message_events(
     staff: bool = False,
     slots: Dict[str, Any] | None = None,
 ) -> List[Dict[str, Any]]:
-    """The tracker events that carry one message (and the slots set with it)."""
-    events: List[Dict[str, Any]] = [
-        {"event": "slot", "name": name, "value": value} for name, value in (slots or {}).items()
-    ]
+    """The tracker events that carry one message (and the slots set with it).
+
+    Slots go into a new session that starts here. Otherwise they would be lost: Rasa starts a new
+    session (dropping slots) when the resident next writes after a quiet spell (session_config in
+    domain.yml), and on a conversation Rasa has not seen yet it starts the session after stamping
+    these events, so the SQL tracker store, which reads from the last session start, never sees them.
+    A session that starts with these events has no resident message yet, so it cannot expire.
+    """
+    events: List[Dict[str, Any]] = []
+    if slots:
+        events += [
+            {"event": "action", "name": "action_session_start"},
+            {"event": "session_started"},
+            {"event": "action", "name": "action_listen"},
+        ]
+    events += [{"event": "slot", "name": name, "value": value} for name, value in slots.items()] if slots else []
     if text:
         events.append(
             {

@@ -1,7 +1,8 @@
-"""Promises no story may break: emergencies are answered first, a conversation
-handed to staff is not answered by the bot, and a rating asked for after a ticket
-is resolved ("回复 1 到 5") is taken as the rating; a photo or location a channel passed on goes to the
-resident's open complaint.
+"""Promises no story may break: emergencies are answered first; a conversation
+handed to staff is not answered by the bot; after a ticket is resolved, the
+follow-up's answer is taken as the rating ("回复 1 到 5") or, when it says the
+problem is not fixed ("还没修好"), reopens the ticket; and a photo or location a
+channel passed on goes to the resident's open complaint.
 
 Rasa's RulePolicy keeps an active form running ahead of every rule, so a
 rule alone cannot interrupt a form for an emergency. This policy checks the
@@ -27,6 +28,7 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from bot.nlp.followup import says_not_fixed
 from bot.nlp.rating import extract_rating
 from policy_kb.emergency import GENERAL, EmergencyClassifier
 
@@ -40,6 +42,7 @@ RELAY_ACTION = "action_relay_to_staff"
 HANDOFF_SLOT = "handoff_active"
 RATING_SLOT = "rating_ticket"
 FEEDBACK_ACTION = "action_record_feedback"
+REOPEN_ACTION = "action_reopen_ticket"
 ATTACHMENT_METADATA = "attachment"  # a photo or location the channel passed on
 ATTACH_ACTION = "action_attach_evidence"
 
@@ -79,7 +82,7 @@ class GuardPolicy(Policy):
 
     def _next_action(self, tracker: DialogueStateTracker) -> str | None:
         latest = tracker.latest_action_name
-        if latest in (EMERGENCY_ACTION, RELAY_ACTION, HANDOFF_ACTION, FEEDBACK_ACTION, ATTACH_ACTION):
+        if latest in (EMERGENCY_ACTION, RELAY_ACTION, HANDOFF_ACTION, FEEDBACK_ACTION, ATTACH_ACTION, REOPEN_ACTION):
             return ACTION_LISTEN_NAME
         if latest and latest.startswith(EMERGENCY_RESPONSE_PREFIX):
             return EMERGENCY_ACTION
@@ -95,21 +98,15 @@ class GuardPolicy(Policy):
             return RELAY_ACTION
         if tracker.latest_message is not None and (tracker.latest_message.metadata or {}).get(ATTACHMENT_METADATA):
             return ATTACH_ACTION
-        if (
-            tracker.get_slot(RATING_SLOT)
-            and not tracker.active_loop_name
-            and intent != HANDOFF_INTENT
-            and self._is_rating(tracker)
-        ):
-            return FEEDBACK_ACTION
+        if tracker.get_slot(RATING_SLOT) and not tracker.active_loop_name and intent != HANDOFF_INTENT:
+            text = (tracker.latest_message.text if tracker.latest_message else "") or ""
+            if says_not_fixed(text):  # "还没修好" answers the follow-up too, even with a low rating in it
+                return REOPEN_ACTION
+            if extract_rating(text) is not None:
+                return FEEDBACK_ACTION
         if intent == HANDOFF_INTENT and tracker.active_loop_name:
             return HANDOFF_ACTION
         return None
-
-    @staticmethod
-    def _is_rating(tracker: DialogueStateTracker) -> bool:
-        text = (tracker.latest_message.text if tracker.latest_message else "") or ""
-        return extract_rating(text) is not None
 
     def _plausible_emergency(self, tracker: DialogueStateTracker, kind: str) -> bool:
         """Inside a form, an answer to its question ("匿名", "5号楼") is rarely an emergency:

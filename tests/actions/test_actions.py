@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from actions.actions import (
     ActionAttachEvidence,
@@ -15,6 +15,7 @@ from actions.actions import (
     ActionHandleEmergency,
     ActionOfferBookingCancellation,
     ActionRecordFeedback,
+    ActionReopenTicket,
     ActionRequestHuman,
     ActionSubmitBooking,
     ActionSubmitComplaint,
@@ -214,3 +215,33 @@ def test_a_photo_in_the_middle_of_a_complaint_asks_to_finish_it_first(store):
         ActionAttachEvidence(tickets=store), text="[图片]", metadata=photo, active_loop="complaint_form"
     )
     assert responses(dispatcher) == ["utter_evidence_during_complaint"]
+
+
+def test_not_fixed_reopens_the_resolved_ticket_asked_about(store):
+    complain(store, "路灯不亮")
+    number = store.tickets_of("resident-1")[0].number
+    dispatcher, _ = run(ActionReopenTicket(tickets=store), slots={"rating_ticket": number}, text="还没修好")
+    assert responses(dispatcher) == ["utter_ticket_not_reopened"]  # still open: nothing to reopen
+    with session_scope(store.database_url) as session:
+        session.execute(update(Ticket).where(Ticket.number == number).values(status=TicketStatus.resolved))
+    dispatcher, events = run(ActionReopenTicket(tickets=store), slots={"rating_ticket": number}, text="还没修好")
+    assert responses(dispatcher) == ["utter_ticket_reopened"]
+    assert store.ticket_of(sender_id="resident-1", number=number).status is TicketStatus.in_progress
+    other, _ = run(ActionReopenTicket(tickets=store), slots={"rating_ticket": number}, text="没修好", sender="x")
+    assert responses(other) == ["utter_ticket_not_reopened"]
+
+
+def test_a_merged_ticket_points_to_the_one_the_resident_now_follows(store):
+    complain(store, "路灯不亮")
+    complain(store, "门口路灯坏了")
+    older, newer = sorted(ticket.number for ticket in store.tickets_of("resident-1"))
+    with session_scope(store.database_url) as session:
+        target = session.execute(select(Ticket.id).where(Ticket.number == older)).scalar_one()
+        session.execute(
+            update(Ticket).where(Ticket.number == newer).values(status=TicketStatus.duplicate, merged_into_id=target)
+        )
+    dispatcher, _ = run(
+        ActionCheckTicketStatus(tickets=store), intent="check_ticket_status", entities=[entity("ticket_id", newer)]
+    )
+    assert responses(dispatcher) == ["utter_ticket_merged"]
+    assert (dispatcher.messages[0]["number"], dispatcher.messages[0]["into"]) == (newer, older)

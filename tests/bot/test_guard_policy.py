@@ -165,3 +165,11 @@ def test_a_photo_goes_to_the_evidence_action_even_inside_a_form(policy, domain):
     assert predicted(policy, domain, [*events, ActionExecuted("action_attach_evidence")])[0] == "action_listen"
     plain = said("inform", text="[图片]")
     assert predicted(policy, domain, [ActionExecuted("action_listen"), plain])[0] is None
+
+
+@pytest.mark.parametrize("text", ["还没修好", "不满意 根本没人来"])
+def test_not_fixed_in_answer_to_the_follow_up_reopens_the_ticket(policy, domain, text):
+    action, _ = predicted(policy, domain, [*rating_asked(), said("file_complaint", text=text)])
+    assert action == "action_reopen_ticket"
+    events = [*rating_asked(), said("file_complaint", text=text), ActionExecuted("action_reopen_ticket")]
+    assert predicted(policy, domain, events)[0] == "action_listen"

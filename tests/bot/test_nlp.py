@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 
+from bot.nlp.followup import says_not_fixed
 from bot.nlp.phones import mask_phone, mask_phones_in, normalise_phone
 from bot.nlp.rating import extract_rating
 from bot.nlp.timeparse import SHANGHAI, parse_time
@@ -93,3 +94,21 @@ def test_ratings_from_words(text, rating):
 )
 def test_phone_numbers_in_free_text_are_masked(text, masked):
     assert mask_phones_in(text) == masked
+
+
+@pytest.mark.parametrize(
+    "text, not_fixed",
+    [
+        ("还没修好", True),
+        ("根本没人来看过", True),
+        ("电梯又坏了", True),
+        ("还是漏水", True),
+        ("问题还在 没解决", True),
+        ("修好了 谢谢", False),
+        ("5分", False),
+        ("很满意", False),
+        ("挺好的 师傅很负责", False),
+    ],
+)
+def test_a_follow_up_answer_that_says_it_is_not_fixed(text, not_fixed):
+    assert says_not_fixed(text) is not_fixed

@@ -3,6 +3,7 @@ captured by a fake Bot API server on loopback (tests/channels/fake_telegram.py).
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import random
@@ -15,8 +16,13 @@ from typing import Any, Dict, Iterator
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from bot.channels.telegram import ONLY_TEXT_REPLY
+from bot.delivery import outbox
+from bot.delivery.db import session_scope as delivery_session
+from bot.delivery.proactive import CHANNEL, ProactiveSender, message_events
+from bot.delivery.tables import OutboxMessage, utcnow
 from bot.runner import ROOT
 from bot.settings import Settings
 from tests.channels.fake_telegram import BOT_USER, FakeBotApi
@@ -282,3 +288,38 @@ def test_a_handoff_taken_over_keeps_the_bot_silent_until_handed_back(assistant, 
     assert "小助手继续为您服务" in telegram_api.sent_texts(resident.chat_id)[-1]
     resident.post(resident.message("你是机器人吗"))
     assert telegram_api.sent_texts(resident.chat_id)[-1] == rest_answers(assistant, "你是机器人吗")[-1]
+
+
+def test_not_fixed_in_answer_to_the_follow_up_reopens_the_ticket(assistant, telegram_api, resident):
+    ticket = TicketService(assistant.database_url).open_ticket(
+        TicketCreate(
+            kind=TicketKind.complaint,
+            title="楼道灯坏了",
+            description="5栋楼道灯坏了",
+            channel="telegram",
+            sender_id=str(resident.chat_id),
+        )
+    )
+    staff = httpx.Client(base_url=assistant.staff_url, timeout=60)
+    token = staff.post("/api/login", json={"username": STAFF[0], "password": STAFF[1]}).json()["token"]
+    staff.headers["Authorization"] = f"Bearer {token}"
+    staff.post(f"/api/tickets/{ticket.number}/status", json={"status": "resolved", "note": "已换灯泡"})
+
+    assert resident.post(resident.message("灯还是不亮 没修好")).status_code == 200
+    assert f"工单 {ticket.number} 已经重新办理" in telegram_api.sent_texts(resident.chat_id)[-1]
+    page = staff.get(f"/api/tickets/{ticket.number}").json()["ticket"]
+    assert page["status"] == "in_progress" and page["events"][-1]["note"] == "灯还是不亮 没修好"
+
+
+def test_a_message_that_failed_earlier_is_delivered_by_the_retry(assistant, telegram_api, resident):
+    """What the staff service's background loop does after Rasa was down: the kept message goes out once."""
+    body = {"output_channel": "telegram", "events": message_events("您的预约已确认。")}
+    item = outbox.enqueue(assistant.database_url, CHANNEL, str(resident.chat_id), body)
+    outbox.mark_retry(assistant.database_url, item.id, item.attempts, "ConnectError")
+    with delivery_session(assistant.database_url) as session:  # as if its backoff were over
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == item.id).values(next_attempt_at=utcnow()))
+    sender = ProactiveSender(assistant)
+    assert asyncio.run(sender.retry_due()) == 1
+    assert asyncio.run(sender.retry_due()) == 0
+    assert telegram_api.sent_texts(resident.chat_id) == ["您的预约已确认。"]
+    assert sender.deliveries([item.id])[item.id].status == outbox.SENT
