@@ -23,6 +23,7 @@ from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from telegram.error import TelegramError
 from telegram.request import HTTPXRequest
 
+from bot.delivery import dedupe
 from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -34,32 +35,11 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 256 * 1024  # a real Update is a few kilobytes
 MAX_MESSAGE_CHARS = 4096  # Telegram refuses longer messages
 MAX_CALLBACK_BYTES = 64  # Telegram's limit for an inline button's callback_data
-REMEMBERED_UPDATES = 10_000
 REMEMBERED_PAYLOADS = 10_000
 CONNECTIONS = 8  # PTB's default pool of 1 would make concurrent conversations wait for each other
 GREET_PAYLOAD = "/greet"
 GREET_COMMANDS = ("/start", "/help")  # Telegram's conventional commands; both open with the greeting
 ONLY_TEXT_REPLY = "抱歉，我现在只看得懂文字。请直接打字告诉我您要办的事；发送 /start 可以看看我能帮您做什么。"
-
-
-class RecentKeys:
-    """The last few thousand keys seen, so an update Telegram delivers twice is handled once.
-
-    In memory: Rasa serves this channel from one process, and Telegram only re-delivers an
-    update shortly after a delivery that did not get a 2xx answer.
-    """
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._keys: OrderedDict[int, None] = OrderedDict()
-
-    def first_time(self, key: int) -> bool:
-        if key in self._keys:
-            return False
-        self._keys[key] = None
-        if len(self._keys) > self._size:
-            self._keys.popitem(last=False)
-        return True
 
 
 class CallbackPayloads:
@@ -179,7 +159,7 @@ class TelegramInput(InputChannel):
         self._secret = settings.telegram_secret_token
         self._bot: Bot | None = None
         self._bot_lock = asyncio.Lock()
-        self._updates = RecentKeys(REMEMBERED_UPDATES)
+        self._database_url = settings.database_url
         self._payloads = CallbackPayloads(REMEMBERED_PAYLOADS)
 
     async def bot(self) -> Bot:
@@ -246,7 +226,9 @@ class TelegramInput(InputChannel):
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 logger.warning("telegram webhook got a body that is not an Update: %s", exc.__class__.__name__)
                 return response.json({"error": "not a Telegram Update"}, status=400)
-            if not self._updates.first_time(update.update_id):
+            key = f"telegram:{update.update_id}"
+            # Claimed in the shared database, so every worker process sees it.
+            if not await asyncio.to_thread(dedupe.claim, self._database_url, key, CHANNEL):
                 logger.info("telegram update %s delivered again, ignored", update.update_id)
                 return response.empty(status=200)
             # Telegram re-delivers an update until it gets a 2xx: after a failure we log and
@@ -268,6 +250,7 @@ class TelegramInput(InputChannel):
                 logger.error("telegram update %s not answered: %s", update.update_id, redacted(exc, self._token))
             except Exception:
                 logger.exception("telegram update %s failed", update.update_id)
+            await asyncio.to_thread(dedupe.finish, self._database_url, key, dedupe.DONE)
             return response.empty(status=200)
 
         @webhook.listener("after_server_stop")

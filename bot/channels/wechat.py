@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
 from typing import Any, Awaitable, Callable, Dict
 
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -24,13 +23,12 @@ from bot.channels.wechat_api import WeChatApi
 from bot.channels.wechat_output import Courier, WeChatCustomerServiceOutput
 from bot.channels.wechat_protocol import Rejected, check_signature_and_time, open_envelope
 from bot.channels.wechat_turns import WeChatTurns
-from bot.delivery import dedupe, ensure_schema
+from bot.delivery import ensure_schema
 from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
 RETRY_INTERVAL_SECONDS = 5
-FORGET_CLAIMS_AFTER = timedelta(days=1)
 ADDRESS_FORMS = ("complaint_form", "booking_form")
 
 
@@ -127,17 +125,13 @@ class WeChatInput(InputChannel):
         return webhook
 
     async def _housekeeping(self) -> None:
-        """Retry failed sends after their backoff; now and then forget old message claims."""
-        rounds = 0
+        """Retry failed sends after their backoff (old message claims are forgotten by the staff service)."""
         while True:
             await asyncio.sleep(RETRY_INTERVAL_SECONDS)
             try:
                 await self.courier.retry_due()
-                if rounds % 720 == 0:
-                    await asyncio.to_thread(dedupe.forget_older_than, self.settings.database_url, FORGET_CLAIMS_AFTER)
             except Exception:  # the loop must outlive a database or network hiccup
                 logger.exception("WeChat housekeeping round failed")
-            rounds += 1
 
 
 def _configuration_problem(settings: Settings) -> str | None:

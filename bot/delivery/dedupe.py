@@ -15,6 +15,9 @@ PROCESSING = "processing"
 REPLIED = "replied"
 DEFERRED = "deferred"
 DONE = "done"
+# Longer than any answer takes (the slowest action call times out well before), shorter than
+# Telegram's re-delivery after a failed webhook call.
+LEASE = timedelta(seconds=90)
 
 
 @dataclass(frozen=True)
@@ -23,13 +26,28 @@ class Outcome:
     reply: str | None
 
 
-def claim(database_url: str, key: str, channel: str) -> bool:
-    """True for the first caller with ``key`` (in any process); False for every retry."""
+def claim(database_url: str, key: str, channel: str, *, lease: timedelta = LEASE) -> bool:
+    """True for the first caller with ``key`` (in any process); False for every retry.
+
+    A claim still ``processing`` after ``lease`` belongs to a process that died mid-message:
+    the next copy of the message takes it over, so the message is not lost with the process.
+    """
     try:
         with session_scope(database_url) as session:
             session.add(ProcessedMessage(key=key, channel=channel, status=PROCESSING))
     except IntegrityError:
-        return False
+        now = utcnow()
+        with session_scope(database_url) as session:
+            taken_over = session.execute(
+                update(ProcessedMessage)
+                .where(
+                    ProcessedMessage.key == key,
+                    ProcessedMessage.status == PROCESSING,
+                    ProcessedMessage.created_at < now - lease,
+                )
+                .values(created_at=now)
+            ).rowcount
+        return bool(taken_over)
     return True
 
 

@@ -21,6 +21,7 @@ from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
 from starlette_csrf import CSRFMiddleware
 
+from bot.delivery import dedupe
 from bot.delivery.proactive import ProactiveSender
 from bot.settings import Settings
 from bot.staff.auth import SESSION_COOKIE, StaffAuth, login_router
@@ -38,6 +39,8 @@ from tickets.service import TicketService
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
+FORGET_CLAIMS_AFTER = timedelta(days=1)
+FORGET_EVERY_SECONDS = 3600
 CSRF_HEADER = "x-csrftoken"
 CSRF_COOKIE = "csrftoken"
 # Residents' pages and machine-to-machine APIs carry no staff cookie-based authority.
@@ -57,6 +60,17 @@ class CookieCSRFMiddleware(CSRFMiddleware):
             await self.app(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+
+async def forget_old_claims(database_url: str) -> None:
+    """The channels' claims on incoming messages are only needed while a platform may still
+    re-deliver one; this service, always running, clears the rest for every channel."""
+    while True:
+        try:
+            await asyncio.to_thread(dedupe.forget_older_than, database_url, FORGET_CLAIMS_AFTER)
+        except Exception:  # the loop must outlive a database hiccup; the next round tries again
+            logger.exception("forgetting old message claims failed")
+        await asyncio.sleep(FORGET_EVERY_SECONDS)
 
 
 def secret_key(settings: Settings) -> str:
@@ -103,6 +117,7 @@ def create_app(settings: Settings) -> FastAPI:
         if settings.staff_admin_user and settings.staff_admin_password:
             await asyncio.to_thread(accounts.ensure_admin, settings.staff_admin_user, settings.staff_admin_password)
         background.append(asyncio.create_task(sender.keep_retrying()))
+        background.append(asyncio.create_task(forget_old_claims(settings.database_url)))
 
     @app.on_event("shutdown")
     async def stop() -> None:

@@ -204,3 +204,11 @@ def test_the_menu_command_creates_the_menu_through_the_api(sqlite_url):
         assert set(keys) <= set(MENU_KEYS) and len(menu()["button"]) <= 3
     finally:
         api.close()
+
+
+def test_a_claim_left_processing_by_a_dead_process_is_taken_over_after_its_lease(database_url):
+    assert dedupe.claim(database_url, "telegram:1", "telegram")
+    assert not dedupe.claim(database_url, "telegram:1", "telegram")  # a retry while it is handled
+    assert dedupe.claim(database_url, "telegram:1", "telegram", lease=timedelta(0))  # its process died
+    dedupe.finish(database_url, "telegram:1", dedupe.DONE)
+    assert not dedupe.claim(database_url, "telegram:1", "telegram", lease=timedelta(0))  # handled: never again
