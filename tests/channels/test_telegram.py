@@ -218,6 +218,14 @@ def test_the_set_webhook_command_registers_the_url_and_the_secret(telegram_api):
     assert TOKEN not in done.stdout + done.stderr
 
 
+def staff_client(assistant: Settings) -> httpx.Client:
+    """The staff API as a program uses it: logged in, the token as a bearer header."""
+    staff = httpx.Client(base_url=assistant.staff_url, timeout=60)
+    token = staff.post("/api/login", json={"username": STAFF[0], "password": STAFF[1]}).json()["token"]
+    staff.headers["Authorization"] = f"Bearer {token}"
+    return staff
+
+
 def keyboard_message_of(call, resident: Resident) -> Dict[str, Any]:
     """The message Telegram shows for a ``sendMessage`` call, as a later callback query carries it."""
     return {
@@ -243,9 +251,7 @@ def test_staff_reply_and_resolution_reach_the_resident_who_rates_with_a_tap(assi
             sender_id=str(resident.chat_id),
         )
     )
-    staff = httpx.Client(base_url=assistant.staff_url, timeout=60)
-    token = staff.post("/api/login", json={"username": STAFF[0], "password": STAFF[1]}).json()["token"]
-    staff.headers["Authorization"] = f"Bearer {token}"
+    staff = staff_client(assistant)
 
     page = staff.post(f"/api/tickets/{ticket.number}/reply", json={"text": "维修师傅下午三点到"}).json()
     assert [(d["purpose"], d["status"]) for d in page["deliveries"]] == [("reply", "sent")]
@@ -272,9 +278,7 @@ def test_a_handoff_taken_over_keeps_the_bot_silent_until_handed_back(assistant, 
     resident.post(resident.message("转人工"))
     opened = telegram_api.sent_texts(resident.chat_id)
     [number] = re.findall(r"GD\d{8}-\d{4}", "".join(opened))
-    staff = httpx.Client(base_url=assistant.staff_url, timeout=60)
-    token = staff.post("/api/login", json={"username": STAFF[0], "password": STAFF[1]}).json()["token"]
-    staff.headers["Authorization"] = f"Bearer {token}"
+    staff = staff_client(assistant)
 
     assert staff.post(f"/api/tickets/{number}/takeover").status_code == 200
     assert telegram_api.sent_texts(resident.chat_id)[-1].startswith("您好，我是社区工作人员")
@@ -300,9 +304,7 @@ def test_not_fixed_in_answer_to_the_follow_up_reopens_the_ticket(assistant, tele
             sender_id=str(resident.chat_id),
         )
     )
-    staff = httpx.Client(base_url=assistant.staff_url, timeout=60)
-    token = staff.post("/api/login", json={"username": STAFF[0], "password": STAFF[1]}).json()["token"]
-    staff.headers["Authorization"] = f"Bearer {token}"
+    staff = staff_client(assistant)
     staff.post(f"/api/tickets/{ticket.number}/status", json={"status": "resolved", "note": "已换灯泡"})
 
     assert resident.post(resident.message("灯还是不亮 没修好")).status_code == 200

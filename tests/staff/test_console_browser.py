@@ -5,20 +5,15 @@ message to a resident stays in the outbox as retrying, and the page has to say s
 
 from __future__ import annotations
 
-import os
-import threading
-import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from bot.runner import ROOT, free_port
 from bot.staff.app import create_app
+from tests.browser import chromium, screenshot, served, watched_page
 from tests.staff.conftest import ADMIN, staff_settings
 from tickets.accounts import AccountService
 from tickets.handling import StaffDesk
@@ -26,25 +21,14 @@ from tickets.models import PostKind, PostStatus, TicketKind, TicketStatus
 from tickets.schemas import PostCreate, TicketCreate, TranscriptLine
 from tickets.service import TicketService
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright's own browser download is never used
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-SCREENSHOT = ROOT / "var" / "test-artifacts" / "console.png"
-START_TIMEOUT_SECONDS = 20
 RESOLUTION = "已联系电梯维保公司更换控制板，电梯已恢复运行。"
 REPLY = "王阿姨您好，维保师傅下午两点到，请您放心。"
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        reason = f"Debian's chromium is not installed at {CHROMIUM} (apt-get install -y chromium); .ci/run installs it"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -54,52 +38,18 @@ def store(sqlite_url) -> TicketService:
 
 @pytest.fixture
 def base_url(store, sqlite_url, tmp_path) -> Iterator[str]:
-    """The whole staff service (its first admin from the settings), served by uvicorn in a thread."""
+    """The whole staff service (its first admin from the settings)."""
     store.ensure_schema()  # migrated before the service and the test write side by side
-    app = create_app(staff_settings(sqlite_url, tmp_path))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the staff service did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(staff_settings(sqlite_url, tmp_path))) as url:
+        yield url
 
 
 @pytest.fixture
 def page(browser, base_url) -> Iterator[Page]:
-    """A desktop page; a script error or a request to another origin fails the test."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai")
-    opened = context.new_page()
-    errors: List[str] = []
-    elsewhere: List[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    # Refusals the page explains (a 422) are logged by Chromium itself; anything else is a fault.
-    opened.on(
-        "console",
-        lambda message: (
-            errors.append(message.text)
-            if message.type == "error" and not message.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
-    own = urlsplit(base_url).netloc
-    opened.on(
-        "request",
-        lambda request: (
-            elsewhere.append(request.url)
-            if urlsplit(request.url).scheme in ("http", "https") and urlsplit(request.url).netloc != own
-            else None
-        ),
-    )
-    yield opened
-    context.close()
-    assert errors == []
-    assert elsewhere == []
+    with watched_page(
+        browser, base_url, viewport={"width": 1366, "height": 900}, timezone_id="Asia/Shanghai"
+    ) as opened:
+        yield opened
 
 
 def file_ticket(store: TicketService, kind: TicketKind, title: str, **fields) -> str:
@@ -220,8 +170,7 @@ def test_staff_log_in_reply_to_a_resident_and_resolve_a_complaint(page, base_url
     expect(page.get_by_role("button", name="认领")).to_be_hidden()
     expect(page.locator("#events")).to_contain_text("已办结")
 
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    screenshot(page, "console.png")
 
     # The store agrees.
     stored = desk_view(store, number)

@@ -4,89 +4,38 @@ another origin, and the filter and the CSV link follow each other."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
-import time
-from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from bot.runner import ROOT, free_port
+from tests.browser import chromium, screenshot, served, watched_page
 from tests.staff.conftest import ADMIN
 from tests.staff.test_stats import NOISE_DEPARTMENT, client_for, seed
 from tickets.service import TicketService
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOT = ROOT / "var" / "test-artifacts" / "stats.png"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        reason = "Debian's chromium is not installed (apt-get install -y chromium); .ci/run installs it"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
 def base_url(sqlite_url, clock) -> Iterator[str]:
-    """The statistics routes with seeded tickets, served by uvicorn in a thread."""
+    """The statistics routes with seeded tickets."""
     store = TicketService(sqlite_url, clock=clock)
     seed(store, clock)
-    app = client_for(store).app
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the test server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(client_for(store).app) as url:
+        yield url
 
 
 @pytest.fixture
 def page(browser, base_url) -> Iterator[Page]:
-    """A desktop page; any script error or request to another origin fails the test."""
     # Reduced motion: the charts are drawn at once, without animation (the page honours the setting).
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", reduced_motion="reduce")
-    opened = context.new_page()
-    errors: List[str] = []
-    elsewhere: List[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    # Refused requests (a 422 the page explains) are logged by Chromium itself; anything else is a fault.
-    opened.on(
-        "console",
-        lambda message: (
-            errors.append(message.text)
-            if message.type == "error" and not message.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
-    own = urlsplit(base_url).netloc
-
-    def check_origin(request) -> None:  # type: ignore[no-untyped-def]
-        if urlsplit(request.url).scheme in ("http", "https") and urlsplit(request.url).netloc != own:
-            elsewhere.append(request.url)
-
-    opened.on("request", check_origin)
-    yield opened
-    context.close()
-    assert errors == []
-    assert elsewhere == []
+    with watched_page(browser, base_url, viewport={"width": 1280, "height": 900}, reduced_motion="reduce") as opened:
+        yield opened
 
 
 def chart_data(page: Page, name: str):  # type: ignore[no-untyped-def]
@@ -133,8 +82,7 @@ def test_the_dashboard_draws_the_figures_and_filters_them(page, base_url):
     expect(page.locator("#table-satisfaction tbody tr")).to_have_count(5)
     expect(page.locator("#table-emergencies tbody tr.overdue")).to_have_count(2)
     expect(page.locator("#table-unanswered tbody tr").first).to_contain_text("宠物怎么登记")
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    screenshot(page, "stats.png")
 
     # One department and a shorter period: the address and the CSV link follow.
     page.get_by_label("开始日期").fill("2026-11-28")

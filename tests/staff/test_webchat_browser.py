@@ -3,46 +3,25 @@ downloads a browser) against the running staff service and Rasa server."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
 from typing import Iterator, List
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from bot.runner import ROOT
 from bot.settings import Settings
+from tests.browser import chromium, screenshot, watched_page
 from tests.live import rest_answers, running_assistant, settings_for
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOT = ROOT / "var" / "test-artifacts" / "webchat.png"
 ANSWER_TIMEOUT_MS = 60_000
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        reason = "Debian's chromium is not installed (apt-get install -y chromium); .ci/run installs it"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -53,17 +32,12 @@ def assistant(tmp_path_factory) -> Iterator[Settings]:
 
 
 @pytest.fixture
-def page(browser) -> Iterator[Page]:
-    """A phone-sized page; any script error fails the test."""
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True, has_touch=True
-    )
-    opened = context.new_page()
-    errors: List[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    yield opened
-    context.close()
-    assert errors == []
+def page(browser, assistant) -> Iterator[Page]:
+    """A phone-sized page."""
+    with watched_page(
+        browser, assistant.staff_url, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    ) as opened:
+        yield opened
 
 
 def bot_said(page: Page, texts: List[str]) -> None:
@@ -130,5 +104,4 @@ def test_a_resident_chats_taps_an_option_enlarges_the_text_and_keeps_the_convers
     expect(page.locator("#handoff")).to_be_visible()
     expect(page.locator("#log")).to_have_attribute("aria-live", "polite")
 
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT))  # what the resident sees: the newest messages
+    screenshot(page, "webchat.png", full_page=False)  # what the resident sees: the newest messages
