@@ -5,7 +5,12 @@ Parts: nlu (held-out quality), train (training time of the project's model),
 speed (REST turns: sequential latency, 32 concurrent conversations, memory),
 bare (a stock `rasa init` server measured the same way, for the ratio),
 wechat (passive WeChat reply time, duplicate tickets under retried MsgIds),
-retrieval (catalogue hit@1 / hit@3 and query latency on bench/questions).
+retrieval (catalogue hit@1 / hit@3 and query latency on bench/questions),
+and long parts run only when asked for (`--only stock,cv` or `--all`):
+stock (Rasa's `rasa init` pipeline trained on the same data: its character n-grams of whole
+sentences make it slow to train here), cv (5-fold cross-validation of the project's pipeline,
+five trainings).
+Pictures (confusion matrices, per-intent F1) are written as PNG next to the JSON.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from tickets.db import migrate
 
 logger = logging.getLogger("bench")
 PARTS = ("nlu", "train", "speed", "bare", "wechat", "retrieval")
+LONG_PARTS = ("stock", "cv")
 RESULTS = ROOT / "results"
 MODEL = ROOT / "models" / "current.tar.gz"
 PYTHON = sys.executable
@@ -71,6 +77,38 @@ def bench_nlu() -> Dict[str, Any]:
     results["independent"] = evaluate(agent, TEST_SETS["independent"])
     results["tfidf_baseline"] = tfidf_baseline()
     return results
+
+
+def bench_stock() -> Dict[str, Any]:
+    from bench.peers import stock_pipeline
+
+    return stock_pipeline()
+
+
+def bench_cv() -> Dict[str, Any]:
+    from bench.peers import cross_validation
+
+    return cross_validation()
+
+
+def draw_charts(results: Dict[str, Any], folder: Path) -> List[Path]:
+    """The PNGs of whatever the run measured."""
+    from bench.charts import confusion_png, per_intent_png
+
+    drawn: List[Path] = []
+    nlu = results.get("nlu")
+    if nlu:
+        drawn.append(confusion_png(nlu["confusion_matrix"], "intents, held-out set", folder / "confusion_heldout.png"))
+        independent = nlu["independent"]["confusion_matrix"]
+        drawn.append(confusion_png(independent, "intents, independent set", folder / "confusion_independent.png"))
+    series = {}
+    if nlu:
+        series = {"held-out": nlu["per_intent_f1"], "independent": nlu["independent"]["per_intent_f1"]}
+    if results.get("cv"):
+        series["5-fold CV (mean)"] = results["cv"]["per_intent_f1"]
+    if series:
+        drawn.append(per_intent_png(series, "intent F1 of the project's pipeline", folder / "per_intent_f1.png"))
+    return drawn
 
 
 def bench_train() -> Dict[str, Any]:
@@ -230,6 +268,30 @@ def summary(results: Dict[str, Any]) -> str:
             ),
             ("/model/parse in-process p50 / p95 ms", f"{nlu['parse_p50_ms']:.1f} / {nlu['parse_p95_ms']:.1f}"),
         ]
+    stock = results.get("stock")
+    if stock:
+        for name in ("heldout", "independent"):
+            rows.append(
+                (
+                    f"peer rasa init pipeline ({name}): macro-F1 / accuracy / parse p95 ms",
+                    f"{stock[name]['intent_macro_f1']:.3f} / {stock[name]['intent_accuracy']:.3f}"
+                    f" / {stock[name]['parse_p95_ms']:.1f}",
+                )
+            )
+        rows.append(("peer rasa init pipeline: training seconds", f"{stock['training_seconds']:.0f}"))
+    cv = results.get("cv")
+    if cv:
+        rows += [
+            (
+                f"{cv['folds']}-fold CV intent macro-F1 / accuracy (mean ± sd)",
+                f"{cv['intent_macro_f1']['mean']:.3f} ± {cv['intent_macro_f1']['stdev']:.3f}"
+                f" / {cv['intent_accuracy']['mean']:.3f} ± {cv['intent_accuracy']['stdev']:.3f}",
+            ),
+            (
+                f"{cv['folds']}-fold CV entity F1 exact / overlap (mean)",
+                f"{cv['entity_f1']['mean']:.3f} / {cv['entity_f1_overlap']['mean']:.3f}",
+            ),
+        ]
     train = results.get("train")
     if train:
         rows += [
@@ -302,15 +364,24 @@ def summary(results: Dict[str, Any]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts of {PARTS}")
+    parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts of {PARTS + LONG_PARTS}")
+    parser.add_argument("--all", action="store_true", help="every part, the long ones too")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="folder for the JSON, summary and PNGs")
     args = parser.parse_args()
-    parts = [part.strip() for part in args.only.split(",") if part.strip()]
-    unknown = set(parts) - set(PARTS)
+    folder: Path = args.results.resolve()
+    parts = list(PARTS + LONG_PARTS) if args.all else [part.strip() for part in args.only.split(",") if part.strip()]
+    unknown = set(parts) - set(PARTS + LONG_PARTS)
     if unknown:
         parser.error(f"unknown parts: {sorted(unknown)}")
     logging.basicConfig(level=logging.WARNING)
+    # Models loaded in this process would otherwise print a debug line per parsed message.
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
     runners = {
         "nlu": bench_nlu,
+        "stock": bench_stock,
+        "cv": bench_cv,
         "train": bench_train,
         "speed": bench_speed,
         "bare": bench_bare,
@@ -318,17 +389,19 @@ def main() -> int:
         "retrieval": bench_retrieval,
     }
     results: Dict[str, Any] = {}
-    RESULTS.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     for part in parts:
         print(f"… {part}", flush=True)
         results[part] = runners[part]()
         # Written after every part: a later part that fails loses none of the earlier figures.
-        (RESULTS / "bench.json").write_text(
+        (folder / "bench.json").write_text(
             json.dumps(results, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
         )
     table = summary(results)
-    (RESULTS / "summary.txt").write_text(table + "\n", encoding="utf-8")
+    (folder / "summary.txt").write_text(table + "\n", encoding="utf-8")
     print(table)
+    for path in draw_charts(results, folder):
+        print(f"  picture: {path}")
     if "nlu" in results:
         print("  most frequent intent confusions (gold -> predicted, count):", results["nlu"]["confusions"])
     return 0

@@ -14,7 +14,7 @@ from typing import Callable, Dict, List, Set, Tuple
 
 from rasa.core.agent import Agent
 from rasa.shared.nlu.training_data.loading import load_data
-from sklearn.metrics import accuracy_score, classification_report, f1_score
+from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
 
 BENCH_DIR = Path(__file__).resolve().parent
 TEST_SETS = {"heldout": BENCH_DIR / "heldout", "independent": BENCH_DIR / "independent" / "messages.yml"}
@@ -91,6 +91,7 @@ def evaluate(agent: Agent, source: Path = TEST_SETS["heldout"]) -> Dict[str, obj
         if isinstance(values, dict) and label not in ("macro avg", "weighted avg")
     }
     timings.sort()
+    labels = sorted(set(gold_intents) | set(predicted_intents))
     return {
         "messages": len(examples),
         "intent_macro_f1": f1_score(gold_intents, predicted_intents, average="macro"),
@@ -100,6 +101,10 @@ def evaluate(agent: Agent, source: Path = TEST_SETS["heldout"]) -> Dict[str, obj
         "parse_p50_ms": 1000 * timings[len(timings) // 2],
         "parse_p95_ms": 1000 * timings[int(len(timings) * 0.95)],
         "confusions": _top_confusions(gold_intents, predicted_intents),
+        "confusion_matrix": {
+            "labels": labels,
+            "counts": confusion_matrix(gold_intents, predicted_intents, labels=labels).tolist(),
+        },
     }
 
 

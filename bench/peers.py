@@ -1,0 +1,109 @@
+"""NLU peers and cross-validation, trained on the project's data in the same run.
+
+- ``stock_pipeline``: Rasa's pipeline as `rasa init` writes it (WhitespaceTokenizer: it cannot
+  split Chinese, which is the point), trained on data/nlu and scored on the same test sets.
+- ``cross_validation``: the project's own pipeline, 5-fold over the training data (stratified by
+  intent; the regexes, lookup tables and synonyms stay in every fold's training part).
+
+Each model is trained in its own process with Rasa's command line, as `make train` does.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Dict, List
+
+import rasa.cli.initial_project as initial_project
+from rasa.core.agent import Agent
+from rasa.shared.nlu.training_data.loading import load_data
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.model_selection import StratifiedKFold
+
+from bench.nlu import TEST_SETS, evaluate
+
+ROOT = Path(__file__).resolve().parent.parent
+NLU_DATA = ROOT / "data" / "nlu"
+FOLDS = 5
+SEED = 20261129
+
+
+def train_nlu(config: Path, nlu: Path, out: Path) -> float:
+    """Train an NLU-only model into ``out``; returns the wall-clock seconds it took."""
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "bot.rasa_cli", "train", "nlu", "--config", str(config), "--nlu", str(nlu)]
+        + ["--out", str(out), "--fixed-model-name", "nlu", "--quiet"],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - started
+
+
+def _scores(result: Dict[str, Any]) -> Dict[str, Any]:
+    return {
+        "intent_macro_f1": result["intent_macro_f1"],
+        "intent_accuracy": result["intent_accuracy"],
+        "entity_f1": result["entities"]["f1"],
+        "parse_p95_ms": result["parse_p95_ms"],
+    }
+
+
+def stock_pipeline() -> Dict[str, Any]:
+    config = Path(next(iter(initial_project.__path__))) / "config.yml"  # a namespace package: no __file__
+    with tempfile.TemporaryDirectory() as out:
+        seconds = train_nlu(config, NLU_DATA, Path(out))
+        agent = Agent.load(str(Path(out) / "nlu.tar.gz"))
+        return {
+            "training_seconds": seconds,
+            **{name: _scores(evaluate(agent, path)) for name, path in TEST_SETS.items()},
+        }
+
+
+def cross_validation(folds: int = FOLDS) -> Dict[str, Any]:
+    data = load_data(str(NLU_DATA))
+    examples = [example for example in data.training_examples if example.get("intent")]
+    intents = [example.get("intent") for example in examples]
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
+    results: List[Dict[str, Any]] = []
+    seconds: List[float] = []
+    for train_index, test_index in splitter.split(examples, intents):
+        with tempfile.TemporaryDirectory() as workdir:
+            folder = Path(workdir)
+            train = TrainingData(
+                training_examples=[examples[i] for i in train_index],
+                entity_synonyms=data.entity_synonyms,
+                regex_features=data.regex_features,
+                lookup_tables=data.lookup_tables,
+            )
+            (folder / "train").mkdir()
+            (folder / "train" / "nlu.yml").write_text(train.nlu_as_yaml(), encoding="utf-8")
+            test = folder / "test.yml"
+            test.write_text(TrainingData(training_examples=[examples[i] for i in test_index]).nlu_as_yaml(), "utf-8")
+            seconds.append(train_nlu(ROOT / "config.yml", folder / "train", folder / "model"))
+            results.append(evaluate(Agent.load(str(folder / "model" / "nlu.tar.gz")), test))
+    summary: Dict[str, Any] = {"folds": folds, "training_seconds_per_fold": statistics.mean(seconds)}
+    for key, pick in (
+        ("intent_macro_f1", lambda r: r["intent_macro_f1"]),
+        ("intent_accuracy", lambda r: r["intent_accuracy"]),
+        ("entity_f1", lambda r: r["entities"]["f1"]),
+        ("entity_f1_overlap", lambda r: r["entities"]["overlap"]["f1"]),
+    ):
+        values = [pick(result) for result in results]
+        summary[key] = {"mean": statistics.mean(values), "stdev": statistics.stdev(values), "folds": values}
+    labels = sorted({label for result in results for label in result["per_intent_f1"]})
+    summary["per_intent_f1"] = {
+        label: statistics.mean(result["per_intent_f1"].get(label, 0.0) for result in results) for label in labels
+    }
+    entity_types = sorted({t for result in results for t in result["entities"]["per_type"]})
+    summary["entity_f1_per_type"] = {
+        t: statistics.mean(result["entities"]["per_type"].get(t, {"f1": 0.0})["f1"] for result in results)
+        for t in entity_types
+    }
+    return summary
