@@ -120,7 +120,14 @@ def services(settings: Settings) -> List[Service]:
             "rasa",
             rasa_command,
             status_url,
-            env={**shared_env, "ACTION_ENDPOINT_URL": settings.action_url, "TRACKER_DB": settings.tracker_db},
+            env={
+                **shared_env,
+                **settings.lock_store_environment(),
+                "ACTION_ENDPOINT_URL": settings.action_url,
+                "TRACKER_DB": settings.tracker_db,
+                # Always set: a SANIC_WORKERS left in the shell must not start workers the settings did not ask for.
+                "SANIC_WORKERS": str(settings.rasa_workers),
+            },
         ),
         Service(
             "staff",

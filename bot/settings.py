@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Dict
+from urllib.parse import urlsplit
 
-from pydantic import BaseSettings, Field, validator
+from pydantic import BaseSettings, Field, root_validator, validator
 
 
 class Settings(BaseSettings):
@@ -23,6 +24,11 @@ class Settings(BaseSettings):
     rasa_api_token: str | None = Field(None, env="RASA_API_TOKEN")
     model_path: str = Field("models/current.tar.gz", env="MODEL_PATH")
     tracker_db: str = Field("var/trackers.db", env="TRACKER_DB")
+    # Rasa server processes (Sanic workers). More than one needs Redis as Rasa's lock store, so that
+    # one conversation is handled by one process at a time; each process loads its own model (~1.4 GB).
+    rasa_workers: int = Field(1, env="RASA_WORKERS", ge=1)
+    # redis://[:password@]host[:port][/db]; unset: Rasa keeps its locks in memory (one process only).
+    rasa_lock_store_url: str | None = Field(None, env="RASA_LOCK_STORE_URL")
 
     staff_admin_user: str | None = Field(None, env="STAFF_ADMIN_USER")
     staff_admin_password: str | None = Field(None, env="STAFF_ADMIN_PASSWORD")
@@ -59,6 +65,23 @@ class Settings(BaseSettings):
             raise ValueError("a port must be between 1 and 65535")
         return port
 
+    @validator("rasa_lock_store_url")
+    def _redis_url(cls, url: str | None) -> str | None:
+        if url is not None:
+            parts = urlsplit(url)
+            if parts.scheme != "redis" or not parts.hostname:
+                raise ValueError("RASA_LOCK_STORE_URL must look like redis://[:password@]host[:port][/db]")
+            parts.port  # noqa: B018  (raises ValueError on a port that is not a number)
+            if parts.path.strip("/") and not parts.path.strip("/").isdigit():
+                raise ValueError("the Redis database in RASA_LOCK_STORE_URL must be a number")
+        return url
+
+    @root_validator(skip_on_failure=True)
+    def _workers_need_a_shared_lock_store(cls, values: Dict[str, object]) -> Dict[str, object]:
+        if values["rasa_workers"] > 1 and not values["rasa_lock_store_url"]:
+            raise ValueError("RASA_WORKERS above 1 needs RASA_LOCK_STORE_URL (Redis), e.g. redis://127.0.0.1:6379/1")
+        return values
+
     def as_environment(self) -> Dict[str, str]:
         """These settings as environment variables, for the processes this one starts."""
         environment = {}
@@ -67,6 +90,25 @@ class Settings(BaseSettings):
             if value is not None:
                 environment[model_field.field_info.extra["env"]] = str(value)
         return environment
+
+    def lock_store_environment(self) -> Dict[str, str]:
+        """The ``RASA_LOCK_STORE_*`` values ``endpoints.yml`` reads: in memory, or Redis when a URL is set."""
+        if not self.rasa_lock_store_url:
+            return {
+                "RASA_LOCK_STORE": "in_memory",
+                "RASA_LOCK_STORE_HOST": "",
+                "RASA_LOCK_STORE_PORT": "0",
+                "RASA_LOCK_STORE_DB": "0",
+                "RASA_LOCK_STORE_PASSWORD": "",
+            }
+        parts = urlsplit(self.rasa_lock_store_url)
+        return {
+            "RASA_LOCK_STORE": "redis",
+            "RASA_LOCK_STORE_HOST": parts.hostname or "",
+            "RASA_LOCK_STORE_PORT": str(parts.port or 6379),
+            "RASA_LOCK_STORE_DB": parts.path.strip("/") or "0",
+            "RASA_LOCK_STORE_PASSWORD": parts.password or "",
+        }
 
     @property
     def rasa_url(self) -> str:
