@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, create_engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from tickets.errors import TicketStoreUnavailable
 
@@ -45,9 +46,14 @@ def get_engine(database_url: str) -> Engine:
     """One engine (and connection pool) per database URL and process."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
+        options = {}
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False})
+            # Connections stay open: SQLAlchemy 1.4 would open and close one per transaction, and
+            # closing the last connection to a WAL file checkpoints it, a few ms of every ticket write.
+            # Five are kept; a burst beyond them opens more (closed again after use) instead of waiting.
+            options.update(poolclass=QueuePool, pool_size=5, max_overflow=-1)
+        engine = create_engine(url, future=True, connect_args={"check_same_thread": False}, **options)
         _prepare_sqlite(engine)
     else:
         engine = create_engine(url, future=True, pool_pre_ping=True)
