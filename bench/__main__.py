@@ -3,7 +3,9 @@ writes every figure to results/bench.json.
 
 Parts: nlu (held-out quality), train (training time of the project's model),
 speed (REST turns: sequential latency, 32 concurrent conversations, memory),
-bare (a stock `rasa init` server measured the same way, for the ratio),
+workers (the same with two Rasa processes and Redis locks, when Redis answers),
+bare (plain Rasa servers measured the same way, for the ratios: Rasa's default pipeline on
+our data, and the `rasa init` moodbot; see bench/bare.py),
 wechat (passive WeChat reply time, duplicate tickets under retried MsgIds),
 retrieval (catalogue hit@1 / hit@3 and query latency on bench/questions),
 and long parts run only when asked for (`--only stock,cv` or `--all`):
@@ -21,7 +23,6 @@ import json
 import logging
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -36,7 +37,7 @@ from bot.settings import Settings
 from tickets.db import migrate
 
 logger = logging.getLogger("bench")
-PARTS = ("nlu", "train", "speed", "bare", "wechat", "retrieval")
+PARTS = ("nlu", "train", "speed", "workers", "bare", "wechat", "retrieval")
 LONG_PARTS = ("stock", "cv")
 RESULTS = ROOT / "results"
 MODEL = ROOT / "models" / "current.tar.gz"
@@ -141,7 +142,8 @@ def bench_train() -> Dict[str, Any]:
     return {"training_seconds": seconds, "model_mb": size / 2**20}
 
 
-def bench_speed() -> Dict[str, Any]:
+def bench_speed(**overrides: Any) -> Dict[str, Any]:
+    """The project as `make run` starts it (with ``overrides`` of its settings), measured over REST."""
     with tempfile.TemporaryDirectory() as workdir:
         settings = Settings(
             database_url=f"sqlite:///{workdir}/app.db",
@@ -150,6 +152,7 @@ def bench_speed() -> Dict[str, Any]:
             action_port=free_port(),
             staff_port=free_port(),
             model_path=str(MODEL),
+            **overrides,
         )
         migrate(settings.database_url)
         running = services(settings)
@@ -176,63 +179,53 @@ def bench_speed() -> Dict[str, Any]:
     }
 
 
-def bench_bare() -> Dict[str, Any]:
-    """The `rasa init` bot, trained and served as shipped, measured like ours."""
-    import rasa.cli.initial_project as initial_project
+def bench_workers() -> Dict[str, Any]:
+    """The same measurements with two Rasa processes sharing their conversation locks in Redis."""
+    import redis
 
+    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/1")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        return {"skipped": f"no Redis at {url}: {error}"}
+    return {"rasa_workers": 2, **bench_speed(rasa_workers=2, rasa_lock_store_url=url)}
+
+
+def _serve_bare(project: Path, script: List[str], workdir: Path) -> Dict[str, Any]:
+    """Serve the model trained in ``project`` with plain `rasa run` and measure it like ours."""
+    port = free_port()
+    server = Service(
+        f"bare-{project.name}",
+        [PYTHON, "-m", "bot.rasa_cli", "run", "--enable-api", "--interface", "127.0.0.1", "--port", str(port)]
+        + ["--model", "models"],
+        f"http://127.0.0.1:{port}/status",
+        env={"PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"},
+        cwd=project,
+    )
+    server.start(workdir)
+    try:
+        _wait_healthy([server])
+        url = f"http://127.0.0.1:{port}"
+        return {
+            "sequential": asyncio.run(run_load(url, script, conversations=20, concurrency=1)),
+            "concurrent_32": asyncio.run(run_load(url, script, CONVERSATIONS, CONCURRENCY)),
+            "peak_memory_mb": peak_memory_mb(server.process.pid),
+        }
+    finally:
+        _stop([server])
+
+
+def bench_bare() -> Dict[str, Any]:
+    """Two bare Rasa servers (see bench/bare.py), trained and measured in this run."""
+    from bench import bare
+
+    results: Dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as workdir:
-        project = Path(workdir) / "bare"
-        shutil.copytree(
-            Path(next(iter(initial_project.__path__))),  # a namespace package: no __file__
-            project,
-            ignore=shutil.ignore_patterns("__init__.py", "__pycache__", "actions"),
-        )
-        env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
-        started = time.perf_counter()
-        subprocess.run(
-            [PYTHON, "-m", "bot.rasa_cli", "train", "--quiet", "--out", "models"],
-            cwd=project,
-            env={**env, "PYTHONPATH": str(ROOT)},
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        training_seconds = time.perf_counter() - started
-        port = free_port()
-        server = Service(
-            "bare-rasa",
-            [
-                PYTHON,
-                "-m",
-                "bot.rasa_cli",
-                "run",
-                "--enable-api",
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--model",
-                "models",
-            ],
-            f"http://127.0.0.1:{port}/status",
-            env={"PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"},
-            cwd=project,
-        )
-        server.start(Path(workdir))
-        try:
-            _wait_healthy([server])
-            url = f"http://127.0.0.1:{port}"
-            sequential = asyncio.run(run_load(url, BARE_SCRIPT, conversations=25, concurrency=1))
-            concurrent = asyncio.run(run_load(url, BARE_SCRIPT, CONVERSATIONS, CONCURRENCY))
-            memory = peak_memory_mb(server.process.pid)
-        finally:
-            _stop([server])
-    return {
-        "training_seconds": training_seconds,
-        "sequential": sequential,
-        "concurrent_32": concurrent,
-        "peak_memory_mb": memory,
-    }
+        for name, build, script in (("same_data", bare.same_data, SCRIPT), ("moodbot", bare.moodbot, BARE_SCRIPT)):
+            project = Path(workdir) / name
+            build(project)
+            results[name] = {**bare.train(project), **_serve_bare(project, script, Path(workdir))}
+    return results
 
 
 def bench_wechat() -> Dict[str, Any]:
@@ -321,18 +314,36 @@ def summary(results: Dict[str, Any]) -> str:
                 " / ".join(f"{speed['peak_memory_mb'][n]:.0f}" for n in ("rasa", "actions", "staff")),
             ),
         ]
-    bare = results.get("bare")
-    if bare:
+    workers = results.get("workers")
+    if workers and "skipped" in workers:
+        rows.append(("2 Rasa workers + Redis lock store", workers["skipped"]))
+    elif workers:
         rows += [
-            ("bare rasa init: 32 concurrent turns/s", f"{bare['concurrent_32']['turns_per_second']:.1f}"),
-            ("bare rasa init: 32 concurrent p95 ms", f"{bare['concurrent_32']['p95_ms']:.0f}"),
+            (
+                "2 Rasa workers: turn p50 / p95 ms, sequential",
+                f"{workers['sequential']['p50_ms']:.0f} / {workers['sequential']['p95_ms']:.0f}",
+            ),
+            ("2 Rasa workers: 32 concurrent turns/s", f"{workers['concurrent_32']['turns_per_second']:.1f}"),
+            ("2 Rasa workers: 32 concurrent p95 ms", f"{workers['concurrent_32']['p95_ms']:.0f}"),
+        ]
+    bare = results.get("bare")
+    for name, label in (("same_data", "bare Rasa, our data"), ("moodbot", "bare rasa init moodbot")):
+        if not bare:
+            break
+        figures = bare[name]
+        rows += [
+            (
+                f"{label}: p95 ms sequential / 32 concurrent",
+                f"{figures['sequential']['p95_ms']:.0f} / {figures['concurrent_32']['p95_ms']:.0f}",
+            ),
+            (f"{label}: 32 concurrent turns/s", f"{figures['concurrent_32']['turns_per_second']:.1f}"),
         ]
         if speed:
-            ratio = speed["concurrent_32"]["turns_per_second"] / bare["concurrent_32"]["turns_per_second"]
-            p95_ratio = speed["concurrent_32"]["p95_ms"] / bare["concurrent_32"]["p95_ms"]
+            ratio = speed["concurrent_32"]["turns_per_second"] / figures["concurrent_32"]["turns_per_second"]
+            p95_ratio = speed["concurrent_32"]["p95_ms"] / figures["concurrent_32"]["p95_ms"]
             rows += [
-                ("throughput ratio ours / bare (target >= 0.7)", f"{ratio:.2f}"),
-                ("32-concurrent p95 ratio ours / bare", f"{p95_ratio:.2f}"),
+                (f"  ours / {label}: throughput (target >= 0.7)", f"{ratio:.2f}"),
+                (f"  ours / {label}: 32-concurrent p95 (target <= 1.5)", f"{p95_ratio:.2f}"),
             ]
     wechat = results.get("wechat")
     if wechat:
@@ -384,6 +395,7 @@ def main() -> int:
         "cv": bench_cv,
         "train": bench_train,
         "speed": bench_speed,
+        "workers": bench_workers,
         "bare": bench_bare,
         "wechat": bench_wechat,
         "retrieval": bench_retrieval,

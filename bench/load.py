@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from pathlib import Path
 from typing import Dict, List, Sequence
 
 import httpx
@@ -72,10 +73,22 @@ async def timed_turns(rasa_url: str, turns: Sequence[Sequence[str]], repeats: in
     }
 
 
+def _family(pid: int) -> List[int]:
+    """``pid`` and its descendants (Sanic's worker processes), from /proc."""
+    family = [pid]
+    for process in family:
+        for task in Path(f"/proc/{process}/task").glob("*/children"):
+            family += [int(child) for child in task.read_text().split()]
+    return family
+
+
 def peak_memory_mb(pid: int) -> float:
-    """The process's high-water resident memory (VmHWM), plus its children's current RSS."""
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+    """The high-water resident memory (VmHWM) of the process and of its children, added up."""
+    total = 0.0
+    for member in _family(pid):
+        try:
+            with open(f"/proc/{member}/status") as status:
+                total += next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+        except (OSError, StopIteration):
+            continue  # gone since it was listed
+    return total
