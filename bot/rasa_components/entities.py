@@ -27,6 +27,8 @@ JOINABLE = frozenset({"date_time", "address", "phone"})
 RANGE_JOINERS = frozenset({"到", "至", "-", "~", "～", "—"})
 # A learnt time without any of these characters is a number or a word, not a time ("一个", "二十").
 TIME_CHARACTERS = frozenset("年月日号天周礼拜星期点时分秒早午晚夜宵晨今明昨前后上下中春夏秋冬节假末旬刻半钟")
+# Learnt spans that may end in a range word with nothing after it.
+DANGLING = frozenset({"date_time", "address"})
 # Where a learnt span may widen a pattern match of its type with context ("幸福小区" + "3栋2单元501").
 WIDENABLE = frozenset({"address"})
 # Characters a span never starts or ends with.
@@ -68,8 +70,12 @@ def reconcile(text: str, entities: List[Entity]) -> List[Entity]:
     exact = [x for x in exact if not any(_widens(e, x) for e in widened)]
     learnt = [e for e in learnt if e in widened or not any(_overlap(e, x) for x in exact)]
     kept = sorted(exact + learnt, key=lambda entity: (entity["start"], entity["end"]))
-    joined = _join_touching(text, kept)
-    return [entity for entity in joined if entity.get("extractor") == PATTERN_EXTRACTOR or _plausible(entity)]
+    joined = [_without_dangling_joiner(text, entity) for entity in _join_touching(text, kept)]
+    return [
+        entity
+        for entity in joined
+        if entity is not None and (entity.get("extractor") == PATTERN_EXTRACTOR or _plausible(entity))
+    ]
 
 
 def _trim(text: str, entity: Entity) -> Entity | None:
@@ -83,6 +89,16 @@ def _trim(text: str, entity: Entity) -> Entity | None:
     if (start, end) == (entity["start"], entity["end"]):
         return entity
     return {**entity, "start": start, "end": end, "value": _value(text, entity, start, end)}
+
+
+def _without_dangling_joiner(text: str, entity: Entity) -> Entity | None:
+    """A learnt time or address ending in a range word that joins it to nothing ("下周三到" 九栋来,
+    "5栋1单元302 到" 了楼下) stops before it: the word belongs to the sentence."""
+    if entity["entity"] not in DANGLING or entity.get("extractor") == PATTERN_EXTRACTOR:
+        return entity
+    if entity["end"] - entity["start"] < 2 or text[entity["end"] - 1] not in RANGE_JOINERS:
+        return entity
+    return _trim(text, {**entity, "end": entity["end"] - 1, "value": text[entity["start"] : entity["end"] - 1]})
 
 
 def _value(text: str, entity: Entity, start: int, end: int) -> Any:

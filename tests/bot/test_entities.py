@@ -87,3 +87,18 @@ def test_spans_are_trimmed_and_synonym_values_kept():
     result = reconcile(text, [service])
     assert spans(text, result) == [("家政", "service")]
     assert result[0]["value"] == "家政服务"
+
+
+def test_a_range_word_that_joins_nothing_is_left_out():
+    text = "帮我约个理发师傅 下周三到九栋来"
+    assert spans(text, reconcile(text, [learnt(text, "下周三到", "date_time")])) == [("下周三", "date_time")]
+    text = "地址是5栋1单元302 到了楼下打我电话"
+    result = reconcile(text, [learnt(text, "5栋1单元302 到", "address")])
+    assert spans(text, result) == [("5栋1单元302", "address")]
+    assert result[0]["value"] == "5栋1单元302"
+
+
+def test_a_range_word_between_two_times_stays():
+    text = "下周一到周五找人遛狗"
+    result = reconcile(text, [learnt(text, "下周一到", "date_time"), learnt(text, "周五", "date_time")])
+    assert spans(text, result) == [("下周一到周五", "date_time")]
