@@ -31,7 +31,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, List
 
-from bench.load import peak_memory_mb, run_load, timed_turns
+from bench.load import parse_load, peak_memory_mb, run_load, timed_turns
 from bot.runner import ROOT, Service, free_port, services
 from bot.settings import Settings
 from tickets.db import migrate
@@ -166,6 +166,7 @@ def bench_speed(**overrides: Any) -> Dict[str, Any]:
             ticket_turn = asyncio.run(timed_turns(settings.rasa_url, TICKET_TURN, repeats=20))
             kb_turn = asyncio.run(timed_turns(settings.rasa_url, KB_TURN, repeats=40))
             concurrent = asyncio.run(run_load(settings.rasa_url, SCRIPT, CONVERSATIONS, CONCURRENCY))
+            parse = _parse_figures(settings.rasa_url)
             memory = {service.name: peak_memory_mb(service.process.pid) for service in running}
         finally:
             _stop(running)
@@ -175,7 +176,16 @@ def bench_speed(**overrides: Any) -> Dict[str, Any]:
         "ticket_writing_turn": ticket_turn,
         "knowledge_base_turn": kb_turn,
         "concurrent_32": concurrent,
+        "parse": parse,
         "peak_memory_mb": memory,
+    }
+
+
+def _parse_figures(rasa_url: str) -> Dict[str, Any]:
+    """``/model/parse`` over HTTP: one request at a time, and 32 at a time."""
+    return {
+        "sequential": asyncio.run(parse_load(rasa_url, SCRIPT, repeats=20, concurrency=1)),
+        "concurrent_32": asyncio.run(parse_load(rasa_url, SCRIPT, repeats=40, concurrency=CONCURRENCY)),
     }
 
 
@@ -209,6 +219,7 @@ def _serve_bare(project: Path, script: List[str], workdir: Path) -> Dict[str, An
         return {
             "sequential": asyncio.run(run_load(url, script, conversations=20, concurrency=1)),
             "concurrent_32": asyncio.run(run_load(url, script, CONVERSATIONS, CONCURRENCY)),
+            "parse": _parse_figures(url),
             "peak_memory_mb": peak_memory_mb(server.process.pid),
         }
     finally:
@@ -240,6 +251,31 @@ def bench_retrieval() -> Dict[str, Any]:
     return evaluate()
 
 
+def _percentiles(figures: Dict[str, float]) -> str:
+    return " / ".join(f"{figures[key]:.0f}" for key in ("p50_ms", "p95_ms", "p99_ms"))
+
+
+def peers_table(results: Dict[str, Any]) -> List[str]:
+    """The NLU peers side by side: the project's pipeline, Rasa's `rasa init` one, TF-IDF + LR."""
+    nlu, stock, train = results.get("nlu"), results.get("stock"), results.get("train")
+    if not nlu:
+        return []
+    peers = [("project pipeline", nlu, nlu["independent"], train["training_seconds"] if train else None)]
+    if stock:
+        peers.append(("rasa init pipeline", stock["heldout"], stock["independent"], stock["training_seconds"]))
+    baseline = nlu["tfidf_baseline"]
+    peers.append(("jieba + TF-IDF + LR", baseline["heldout"], baseline["independent"], baseline["training_seconds"]))
+    lines = ["  NLU peers, same data: macro-F1 / accuracy held-out | independent | training s | parse p95 ms"]
+    for name, heldout, independent, seconds in peers:
+        trained = f"{seconds:.0f}" if seconds is not None else "-"
+        lines.append(
+            f"    {name:20s} {heldout['intent_macro_f1']:.3f} / {heldout['intent_accuracy']:.3f}"
+            f" | {independent['intent_macro_f1']:.3f} / {independent['intent_accuracy']:.3f}"
+            f" | {trained:>5s} | {heldout['parse_p95_ms']:.1f}"
+        )
+    return lines
+
+
 def summary(results: Dict[str, Any]) -> str:
     rows = []
     nlu = results.get("nlu")
@@ -254,24 +290,8 @@ def summary(results: Dict[str, Any]) -> str:
                 "entity F1 exact / overlap (independent set)",
                 f"{nlu['independent']['entities']['f1']:.3f} / {nlu['independent']['entities']['overlap']['f1']:.3f}",
             ),
-            (
-                "peer jieba+TF-IDF+LR: macro-F1 held-out / independent",
-                f"{nlu['tfidf_baseline']['heldout']['intent_macro_f1']:.3f}"
-                f" / {nlu['tfidf_baseline']['independent']['intent_macro_f1']:.3f}",
-            ),
             ("/model/parse in-process p50 / p95 ms", f"{nlu['parse_p50_ms']:.1f} / {nlu['parse_p95_ms']:.1f}"),
         ]
-    stock = results.get("stock")
-    if stock:
-        for name in ("heldout", "independent"):
-            rows.append(
-                (
-                    f"peer rasa init pipeline ({name}): macro-F1 / accuracy / parse p95 ms",
-                    f"{stock[name]['intent_macro_f1']:.3f} / {stock[name]['intent_accuracy']:.3f}"
-                    f" / {stock[name]['parse_p95_ms']:.1f}",
-                )
-            )
-        rows.append(("peer rasa init pipeline: training seconds", f"{stock['training_seconds']:.0f}"))
     cv = results.get("cv")
     if cv:
         rows += [
@@ -296,8 +316,8 @@ def summary(results: Dict[str, Any]) -> str:
         rows += [
             ("cold start to healthy, seconds", f"{speed['cold_start_seconds']:.1f}"),
             (
-                "turn p50 / p95 ms, sequential (target p95 <= 150)",
-                f"{speed['sequential']['p50_ms']:.0f} / {speed['sequential']['p95_ms']:.0f}",
+                "turn p50 / p95 / p99 ms, sequential (target p95 <= 150)",
+                _percentiles(speed["sequential"]),
             ),
             (
                 "ticket-writing turn p50 / p95 ms",
@@ -308,7 +328,13 @@ def summary(results: Dict[str, Any]) -> str:
                 f"{speed['knowledge_base_turn']['p50_ms']:.0f} / {speed['knowledge_base_turn']['p95_ms']:.0f}",
             ),
             ("32 concurrent: turns/s", f"{speed['concurrent_32']['turns_per_second']:.1f}"),
-            ("32 concurrent: p95 ms", f"{speed['concurrent_32']['p95_ms']:.0f}"),
+            ("32 concurrent: turn p50 / p95 / p99 ms", _percentiles(speed["concurrent_32"])),
+            ("/model/parse over HTTP p50 / p95 / p99 ms, sequential", _percentiles(speed["parse"]["sequential"])),
+            ("/model/parse over HTTP p50 / p95 / p99 ms, 32 at a time", _percentiles(speed["parse"]["concurrent_32"])),
+            (
+                "/model/parse over HTTP, 32 at a time: requests/s",
+                f"{speed['parse']['concurrent_32']['requests_per_second']:.0f}",
+            ),
             (
                 "peak memory MB (rasa / actions / staff)",
                 " / ".join(f"{speed['peak_memory_mb'][n]:.0f}" for n in ("rasa", "actions", "staff")),
@@ -337,6 +363,8 @@ def summary(results: Dict[str, Any]) -> str:
                 f"{figures['sequential']['p95_ms']:.0f} / {figures['concurrent_32']['p95_ms']:.0f}",
             ),
             (f"{label}: 32 concurrent turns/s", f"{figures['concurrent_32']['turns_per_second']:.1f}"),
+            (f"{label}: /model/parse p95 ms sequential", f"{figures['parse']['sequential']['p95_ms']:.0f}"),
+            (f"{label}: peak memory MB", f"{figures['peak_memory_mb']:.0f}"),
         ]
         if speed:
             ratio = speed["concurrent_32"]["turns_per_second"] / figures["concurrent_32"]["turns_per_second"]
@@ -370,7 +398,8 @@ def summary(results: Dict[str, Any]) -> str:
         ]
     width = max(len(label) for label, _ in rows) if rows else 0
     header = f"社区通 benchmark, {datetime.now():%Y-%m-%d %H:%M}, {platform.machine()}, {os.cpu_count()} cores"
-    return "\n".join([header, *(f"  {label.ljust(width)}  {value}" for label, value in rows)])
+    table = [f"  {label.ljust(width)}  {value}" for label, value in rows]
+    return "\n".join([header, *table, *peers_table(results)])
 
 
 def main() -> int:

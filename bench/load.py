@@ -53,6 +53,36 @@ async def run_load(rasa_url: str, script: Sequence[str], conversations: int, con
     }
 
 
+async def parse_load(rasa_url: str, messages: Sequence[str], repeats: int, concurrency: int) -> Dict[str, float]:
+    """``/model/parse`` of every message ``repeats`` times, ``concurrency`` requests at a time."""
+    url = f"{rasa_url}/model/parse"
+    latencies: List[float] = []
+    queue: asyncio.Queue = asyncio.Queue()
+    for _ in range(repeats):
+        for message in messages:
+            queue.put_nowait(message)
+    async with httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=concurrency)) as client:
+        (await client.post(url, json={"text": messages[0]})).raise_for_status()  # warm-up
+
+        async def worker() -> None:
+            while not queue.empty():
+                message = queue.get_nowait()
+                started = time.perf_counter()
+                (await client.post(url, json={"text": message})).raise_for_status()
+                latencies.append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return {
+        "requests": len(latencies),
+        "requests_per_second": len(latencies) / elapsed,
+        "p50_ms": 1000 * percentile(latencies, 0.50),
+        "p95_ms": 1000 * percentile(latencies, 0.95),
+        "p99_ms": 1000 * percentile(latencies, 0.99),
+    }
+
+
 async def timed_turns(rasa_url: str, turns: Sequence[Sequence[str]], repeats: int) -> Dict[str, float]:
     """Sequential latency of the last message of each short conversation (e.g. the one that writes a ticket)."""
     url = f"{rasa_url}/webhooks/rest/webhook"
