@@ -73,36 +73,13 @@ def without_training_cache() -> Iterator[None]:
             os.environ[CACHE_SIZE_ENV] = previous
 
 
-def gazetteer(train_file: Path) -> str:
-    """Lookup tables (Rasa NLU YAML) of the slot values annotated in the train split, one per type.
-
-    A config with a ``RegexFeaturizer`` then marks the characters of every known name, the way
-    the community pipeline knows its services: names of the train split only, never of dev or
-    test. One-character values are left out (they would fire everywhere).
-    """
-    from rasa.shared.nlu.training_data.loading import load_data
-    from rasa.shared.nlu.training_data.training_data import TrainingData
-
-    values: Dict[str, Set[str]] = defaultdict(set)
-    for example in load_data(str(train_file)).training_examples:
-        text = example.get("text")
-        for entity in example.get("entities") or []:
-            value = text[entity["start"] : entity["end"]].strip()
-            if len(value) > 1:
-                values[entity["entity"]].add(value)
-    tables = [{"name": name, "elements": sorted(names)} for name, names in sorted(values.items())]
-    return TrainingData(lookup_tables=tables).nlu_as_yaml()
-
-
 def train(config: Path, data_dir: Path, out_dir: Path) -> Tuple[str, float, float]:
-    """Trains NLU on ``data_dir/train.yml`` and its gazetteer; returns the model path, wall and CPU seconds."""
+    """Trains NLU on ``data_dir/train.yml``; returns the model path, wall and CPU seconds."""
     from rasa.model_training import train_nlu
 
-    with without_training_cache(), tempfile.TemporaryDirectory(prefix="cais-data-") as data:
-        (Path(data) / "train.yml").write_bytes((data_dir / "train.yml").read_bytes())
-        (Path(data) / "gazetteer.yml").write_text(gazetteer(data_dir / "train.yml"), encoding="utf-8")
+    with without_training_cache():
         wall, cpu = time.perf_counter(), _cpu_seconds()
-        model = train_nlu(config=str(config), nlu_data=data, output=str(out_dir))
+        model = train_nlu(config=str(config), nlu_data=str(data_dir / "train.yml"), output=str(out_dir))
         wall, cpu = time.perf_counter() - wall, _cpu_seconds() - cpu
     if not model:
         raise RuntimeError(f"training with {config} produced no model")

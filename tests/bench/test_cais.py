@@ -14,7 +14,7 @@ from typing import List, Set, Tuple
 
 import pytest
 
-from bench.cais import CACHE_SIZE_ENV, gazetteer, score, span_errors, summary, without_training_cache
+from bench.cais import CACHE_SIZE_ENV, score, span_errors, summary, without_training_cache
 from bench.nlu import Span, _entity_scores, _spans
 
 SONG, SINGER, TYPE = "song_name", "singer_name", "song_type"
@@ -205,25 +205,3 @@ def test_training_is_timed_without_rasas_cache(monkeypatch, tmp_path):
     with without_training_cache():
         assert os.environ[CACHE_SIZE_ENV] == "0"
     assert CACHE_SIZE_ENV not in os.environ
-
-
-def test_the_gazetteer_holds_the_train_splits_names_by_type(tmp_path):
-    from rasa.shared.nlu.training_data.loading import load_data
-
-    train = tmp_path / "train.yml"
-    train.write_text(
-        """version: "3.1"
-nlu:
-- intent: PlayMusic
-  examples: |
-    - 放首[学猫叫](song_name)
-    - 来点[周杰伦](singer_name)的[稻香](song_name)
-    - [周杰伦](singer_name)的[晴天](song_name)
-    - 放[a](song_name)
-""",
-        encoding="utf-8",
-    )
-    (tmp_path / "tables").mkdir()
-    (tmp_path / "tables" / "gazetteer.yml").write_text(gazetteer(train), encoding="utf-8")
-    tables = {table["name"]: table["elements"] for table in load_data(str(tmp_path / "tables")).lookup_tables}
-    assert tables == {"singer_name": ["周杰伦"], "song_name": ["学猫叫", "晴天", "稻香"]}
