@@ -98,7 +98,8 @@ def _without_dangling_joiner(text: str, entity: Entity) -> Entity | None:
         return entity
     if entity["end"] - entity["start"] < 2 or text[entity["end"] - 1] not in RANGE_JOINERS:
         return entity
-    return _trim(text, {**entity, "end": entity["end"] - 1, "value": text[entity["start"] : entity["end"] - 1]})
+    end = entity["end"] - 1
+    return _trim(text, {**entity, "end": end, "value": _value(text, entity, entity["start"], end)})
 
 
 def _value(text: str, entity: Entity, start: int, end: int) -> Any:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import List
 
+import pytest
+
 from bot.rasa_components.entities import reconcile
 
 
@@ -35,9 +37,10 @@ def test_touching_pieces_of_a_time_become_one():
     assert result[0]["value"] == "下礼拜五"
 
 
-def test_a_range_of_times_is_one_expression():
+@pytest.mark.parametrize("first", ["下周一", "下周一到"])
+def test_a_range_of_times_is_one_expression(first):
     text = "下周一到周五找人遛狗"
-    result = reconcile(text, [learnt(text, "下周一", "date_time"), learnt(text, "周五", "date_time")])
+    result = reconcile(text, [learnt(text, first, "date_time"), learnt(text, "周五", "date_time")])
     assert spans(text, result) == [("下周一到周五", "date_time")]
 
 
@@ -98,7 +101,9 @@ def test_a_range_word_that_joins_nothing_is_left_out():
     assert result[0]["value"] == "5栋1单元302"
 
 
-def test_a_range_word_between_two_times_stays():
-    text = "下周一到周五找人遛狗"
-    result = reconcile(text, [learnt(text, "下周一到", "date_time"), learnt(text, "周五", "date_time")])
-    assert spans(text, result) == [("下周一到周五", "date_time")]
+def test_a_synonym_value_survives_leaving_out_the_range_word():
+    text = "送到老年活动中心到时候见"
+    synonym = {**learnt(text, "老年活动中心到", "address"), "value": "社区老年活动中心"}
+    result = reconcile(text, [synonym])
+    assert spans(text, result) == [("老年活动中心", "address")]
+    assert result[0]["value"] == "社区老年活动中心"
