@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from functools import partial
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Awaitable, Callable, Dict, List, Sequence
 
 import httpx
+
+LATENCY_SHARES = {"p50_ms": 0.50, "p95_ms": 0.95, "p99_ms": 0.99}
 
 
 def percentile(values: Sequence[float], share: float) -> float:
@@ -25,61 +28,54 @@ async def _conversation(client: httpx.AsyncClient, url: str, script: Sequence[st
         latencies.append(time.perf_counter() - started)
 
 
+async def _in_parallel(jobs: Sequence[Callable[[], Awaitable[None]]], concurrency: int) -> float:
+    """Runs ``jobs``, ``concurrency`` at a time; the wall-clock seconds it took."""
+    queue: asyncio.Queue = asyncio.Queue()
+    for job in jobs:
+        queue.put_nowait(job)
+
+    async def worker() -> None:
+        while not queue.empty():
+            await queue.get_nowait()()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - started
+
+
+def _latency_figures(latencies: Sequence[float]) -> Dict[str, float]:
+    return {name: 1000 * percentile(latencies, share) for name, share in LATENCY_SHARES.items()}
+
+
 async def run_load(rasa_url: str, script: Sequence[str], conversations: int, concurrency: int) -> Dict[str, float]:
     """``conversations`` runs of ``script``, ``concurrency`` at a time; figures in ms and turns/s."""
     url = f"{rasa_url}/webhooks/rest/webhook"
     latencies: List[float] = []
-    limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+    async with httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=concurrency)) as client:
         await _conversation(client, url, script, [])  # warm-up
-        queue: asyncio.Queue = asyncio.Queue()
-        for _ in range(conversations):
-            queue.put_nowait(None)
-
-        async def worker() -> None:
-            while not queue.empty():
-                queue.get_nowait()
-                await _conversation(client, url, script, latencies)
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    return {
-        "turns": len(latencies),
-        "turns_per_second": len(latencies) / elapsed,
-        "p50_ms": 1000 * percentile(latencies, 0.50),
-        "p95_ms": 1000 * percentile(latencies, 0.95),
-        "p99_ms": 1000 * percentile(latencies, 0.99),
-    }
+        jobs = [partial(_conversation, client, url, script, latencies) for _ in range(conversations)]
+        elapsed = await _in_parallel(jobs, concurrency)
+    return {"turns": len(latencies), "turns_per_second": len(latencies) / elapsed, **_latency_figures(latencies)}
 
 
 async def parse_load(rasa_url: str, messages: Sequence[str], repeats: int, concurrency: int) -> Dict[str, float]:
     """``/model/parse`` of every message ``repeats`` times, ``concurrency`` requests at a time."""
     url = f"{rasa_url}/model/parse"
     latencies: List[float] = []
-    queue: asyncio.Queue = asyncio.Queue()
-    for _ in range(repeats):
-        for message in messages:
-            queue.put_nowait(message)
+
+    async def parse(client: httpx.AsyncClient, message: str) -> None:
+        started = time.perf_counter()
+        (await client.post(url, json={"text": message})).raise_for_status()
+        latencies.append(time.perf_counter() - started)
+
     async with httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=concurrency)) as client:
         (await client.post(url, json={"text": messages[0]})).raise_for_status()  # warm-up
-
-        async def worker() -> None:
-            while not queue.empty():
-                message = queue.get_nowait()
-                started = time.perf_counter()
-                (await client.post(url, json={"text": message})).raise_for_status()
-                latencies.append(time.perf_counter() - started)
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
+        jobs = [partial(parse, client, message) for _ in range(repeats) for message in messages]
+        elapsed = await _in_parallel(jobs, concurrency)
     return {
         "requests": len(latencies),
         "requests_per_second": len(latencies) / elapsed,
-        "p50_ms": 1000 * percentile(latencies, 0.50),
-        "p95_ms": 1000 * percentile(latencies, 0.95),
-        "p99_ms": 1000 * percentile(latencies, 0.99),
+        **_latency_figures(latencies),
     }
 
 
