@@ -367,10 +367,10 @@ def summary(results: Dict[str, Any]) -> str:
             ("2 Rasa workers: 32 concurrent turns/s", f"{workers['concurrent_32']['turns_per_second']:.1f}"),
             ("2 Rasa workers: 32 concurrent p95 ms", f"{workers['concurrent_32']['p95_ms']:.0f}"),
         ]
-    bare = results.get("bare")
+    bare = results.get("bare") or {}
     for name, label in (("same_data", "bare Rasa, our data"), ("moodbot", "bare rasa init moodbot")):
-        if not bare:
-            break
+        if name not in bare:
+            continue
         figures = bare[name]
         rows += [
             (

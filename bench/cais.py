@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Set, Tuple
 
-from bench.nlu import Span, _entity_scores, _spans, _top_confusions
+from bench.nlu import Span, _entity_scores, _overlap, _spans, _top_confusions
 
 # rasa.engine.caching.CACHE_SIZE_ENV, without importing Rasa just for its name.
 CACHE_SIZE_ENV = "RASA_MAX_CACHE_SIZE"
@@ -150,11 +150,6 @@ def span_errors(gold: List[Set[Span]], predicted: List[Set[Span]]) -> Dict[str, 
                 kinds["spurious"] += 1
                 per_type[span[2]]["spurious"] += 1
     return {"total": dict(kinds), "per_type": {t: dict(c) for t, c in sorted(per_type.items())}}
-
-
-def _overlap(first: Span, second: Span) -> bool:
-    """Whether two half-open character spans share at least one character."""
-    return first[0] < second[1] and second[0] < first[1]
 
 
 def _error_kind(span: Span, wrong: Set[Span]) -> str:

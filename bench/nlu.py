@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Set, Tuple
+from typing import Any, Callable, Dict, List, Set, Tuple
 
 from rasa.core.agent import Agent
 from rasa.shared.nlu.training_data.loading import load_data
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
+
+from bench.load import percentile
 
 BENCH_DIR = Path(__file__).resolve().parent
 TEST_SETS = {"heldout": BENCH_DIR / "heldout", "independent": BENCH_DIR / "independent" / "messages.yml"}
@@ -29,27 +31,37 @@ def _spans(entities: List[dict]) -> Set[Span]:
 def _entity_scores(gold: List[Set[Span]], predicted: List[Set[Span]]) -> Dict[str, float]:
     """Span-level exact scores (the CoNLL way), and overlap scores (a span touching the gold
     one of the same type counts), overall and per entity type."""
-    scores = _prf(gold, predicted, _exact_matches, _exact_matches)
-    scores["overlap"] = _prf(gold, predicted, _covered, lambda g, p: _covered(p, g))
+    scores = _exact_and_overlap(gold, predicted)
     types = sorted({span[2] for spans in gold + predicted for span in spans})
-    scores["per_type"] = {}
-    for entity in types:
-        gold_of_type = [{s for s in g if s[2] == entity} for g in gold]
-        predicted_of_type = [{s for s in p if s[2] == entity} for p in predicted]
-        scores["per_type"][entity] = {
-            **_prf(gold_of_type, predicted_of_type, _exact_matches, _exact_matches),
-            "overlap": _prf(gold_of_type, predicted_of_type, _covered, lambda g, p: _covered(p, g)),
-        }
+    scores["per_type"] = {
+        entity: _exact_and_overlap(_of_type(gold, entity), _of_type(predicted, entity)) for entity in types
+    }
     return scores
+
+
+def _exact_and_overlap(gold: List[Set[Span]], predicted: List[Set[Span]]) -> Dict[str, Any]:
+    return {
+        **_prf(gold, predicted, _exact_matches, _exact_matches),
+        "overlap": _prf(gold, predicted, _covered, lambda g, p: _covered(p, g)),
+    }
+
+
+def _of_type(spans: List[Set[Span]], entity: str) -> List[Set[Span]]:
+    return [{span for span in one if span[2] == entity} for one in spans]
 
 
 def _exact_matches(gold: Set[Span], predicted: Set[Span]) -> int:
     return len(gold & predicted)
 
 
+def _overlap(first: Span, second: Span) -> bool:
+    """Whether two half-open character spans share at least one character."""
+    return first[0] < second[1] and second[0] < first[1]
+
+
 def _covered(spans: Set[Span], others: Set[Span]) -> int:
     """How many of ``spans`` overlap a span of the same type in ``others``."""
-    return sum(any(o[2] == s[2] and o[0] < s[1] and s[0] < o[1] for o in others) for s in spans)
+    return sum(any(o[2] == s[2] and _overlap(o, s) for o in others) for s in spans)
 
 
 Matcher = Callable[[Set[Span], Set[Span]], int]
@@ -89,7 +101,6 @@ def evaluate(agent: Agent, source: Path = TEST_SETS["heldout"]) -> Dict[str, obj
         for label, values in report.items()
         if isinstance(values, dict) and label not in ("macro avg", "weighted avg")
     }
-    timings.sort()
     labels = sorted(set(gold_intents) | set(predicted_intents))
     return {
         "messages": len(examples),
@@ -97,8 +108,8 @@ def evaluate(agent: Agent, source: Path = TEST_SETS["heldout"]) -> Dict[str, obj
         "intent_accuracy": accuracy_score(gold_intents, predicted_intents),
         "per_intent_f1": per_intent,
         "entities": _entity_scores(gold_spans, predicted_spans),
-        "parse_p50_ms": 1000 * timings[len(timings) // 2],
-        "parse_p95_ms": 1000 * timings[int(len(timings) * 0.95)],
+        "parse_p50_ms": 1000 * percentile(timings, 0.50),
+        "parse_p95_ms": 1000 * percentile(timings, 0.95),
         "confusions": _top_confusions(gold_intents, predicted_intents),
         "confusion_matrix": {
             "labels": labels,
@@ -145,6 +156,6 @@ def tfidf_baseline() -> Dict[str, object]:
         result[name] = {
             "intent_macro_f1": f1_score(gold, predicted, average="macro"),
             "intent_accuracy": accuracy_score(gold, predicted),
-            "parse_p95_ms": 1000 * sorted(latencies)[int(0.95 * len(latencies))],
+            "parse_p95_ms": 1000 * percentile(latencies, 0.95),
         }
     return result

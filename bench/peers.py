@@ -18,12 +18,12 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List
 
-import rasa.cli.initial_project as initial_project
 from rasa.core.agent import Agent
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.model_selection import StratifiedKFold
 
+from bench.bare import INITIAL_PROJECT
 from bench.nlu import TEST_SETS, evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +56,7 @@ def _scores(result: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def stock_pipeline() -> Dict[str, Any]:
-    config = Path(next(iter(initial_project.__path__))) / "config.yml"  # a namespace package: no __file__
+    config = INITIAL_PROJECT / "config.yml"
     with tempfile.TemporaryDirectory() as out:
         seconds = train_nlu(config, NLU_DATA, Path(out))
         agent = Agent.load(str(Path(out) / "nlu.tar.gz"))
