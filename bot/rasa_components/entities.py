@@ -4,8 +4,10 @@ DIET tags tokens, so a time jieba cut in two comes back in pieces ("下" +
 "礼拜五", "十一月" + "二十八号") and an address in parts ("3幢" + "1单元202").
 Exact patterns (phone numbers, ticket numbers, building-unit-room addresses) are
 found by the regex extractor, and DIET may tag the same characters as
-something else. This component, placed after every extractor, lets exact
-patterns win, joins touching pieces of one time or address, and trims spans to
+something else. DIET's time edges fall short ("周日" of "周日下午") and it takes
+durations ("一个礼拜") for times. This component, placed after every extractor,
+lets exact patterns win, joins touching pieces of one time or address, grows
+learnt times to the time expressions jionlp reads there, and trims spans to
 their characters, so slots get what the resident wrote.
 """
 
@@ -20,6 +22,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlp.timeparse import time_spans, warm_up
+
 PATTERN_EXTRACTOR = "RegexEntityExtractor"
 # Entity types whose touching pieces are one expression ("幺八六二五" + "一七零三九九").
 JOINABLE = frozenset({"date_time", "address", "phone"})
@@ -27,6 +31,10 @@ JOINABLE = frozenset({"date_time", "address", "phone"})
 RANGE_JOINERS = frozenset({"到", "至", "-", "~", "～", "—"})
 # A learnt time without any of these characters is a number or a word, not a time ("一个", "二十").
 TIME_CHARACTERS = frozenset("年月日号天周礼拜星期点时分秒早午晚夜宵晨今明昨前后上下中春夏秋冬节假末旬刻半钟")
+# How often, not when (the annotation guide in README.md): alone, these are no time.
+FREQUENCIES = frozenset({"每天", "天天", "每周", "每礼拜", "每星期", "每月", "每个月", "每年"})
+# A measure word jionlp keeps in front of a time ("排个周二上午").
+TIME_LEADING_NOISE = frozenset("个")
 # Learnt spans that may end in a range word with nothing after it.
 DANGLING = frozenset({"date_time", "address"})
 # Where a learnt span may widen a pattern match of its type with context ("幸福小区" + "3栋2单元501").
@@ -49,6 +57,7 @@ class EntityReconciler(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> EntityReconciler:
+        warm_up()  # jionlp's dictionaries, before the first resident waits for them
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -71,11 +80,8 @@ def reconcile(text: str, entities: List[Entity]) -> List[Entity]:
     learnt = [e for e in learnt if e in widened or not any(_overlap(e, x) for x in exact)]
     kept = sorted(exact + learnt, key=lambda entity: (entity["start"], entity["end"]))
     joined = [_without_dangling_joiner(text, entity) for entity in _join_touching(text, kept)]
-    return [
-        entity
-        for entity in joined
-        if entity is not None and (entity.get("extractor") == PATTERN_EXTRACTOR or _plausible(entity))
-    ]
+    fitted = _fitted_to_time_expressions(text, [entity for entity in joined if entity is not None])
+    return [entity for entity in fitted if entity.get("extractor") == PATTERN_EXTRACTOR or _plausible(entity)]
 
 
 def _trim(text: str, entity: Entity) -> Entity | None:
@@ -102,6 +108,45 @@ def _without_dangling_joiner(text: str, entity: Entity) -> Entity | None:
     return _trim(text, {**entity, "end": end, "value": _value(text, entity, entity["start"], end)})
 
 
+def _fitted_to_time_expressions(text: str, entities: List[Entity]) -> List[Entity]:
+    """Learnt times grow to the time expressions jionlp reads under them (DIET's "周日" of
+    "周日下午"), and a learnt time that jionlp reads as a duration ("一个礼拜") goes. They never
+    shrink: jionlp does not read every time a resident writes ("每天晚饭后" is "每天晚" to it)."""
+    if not any(_is_learnt_time(entity) for entity in entities):
+        return entities
+    expressions = time_spans(text)
+    fitted: List[Entity] = []
+    for entity in entities:
+        if _is_learnt_time(entity):
+            under = [span for span in expressions if span.start < entity["end"] and entity["start"] < span.end]
+            if under and all(span.duration for span in under):
+                continue
+            if under:
+                start = min(entity["start"], *(span.start for span in under))
+                entity = _refit(text, entity, entities, start, max(entity["end"], *(span.end for span in under)))
+            if text[entity["start"]] in TIME_LEADING_NOISE and entity["end"] - entity["start"] > 1:
+                entity = _refit(text, entity, [], entity["start"] + 1, entity["end"])
+            if fitted and _is_learnt_time(fitted[-1]) and _overlap(fitted[-1], entity):
+                previous = fitted.pop()
+                entity = _refit(text, previous, [], previous["start"], max(previous["end"], entity["end"]))
+        fitted.append(entity)
+    return fitted
+
+
+def _is_learnt_time(entity: Entity) -> bool:
+    return entity["entity"] == "date_time" and entity.get("extractor") != PATTERN_EXTRACTOR
+
+
+def _refit(text: str, entity: Entity, others: List[Entity], start: int, end: int) -> Entity:
+    """``entity`` moved to [start, end), unless that would cover an entity of another type."""
+    if (start, end) == (entity["start"], entity["end"]):
+        return entity
+    moved = {**entity, "start": start, "end": end, "value": _value(text, entity, start, end)}
+    if any(other["entity"] != "date_time" and _overlap(moved, other) for other in others):
+        return entity
+    return moved
+
+
 def _value(text: str, entity: Entity, start: int, end: int) -> Any:
     """The span's text, unless a synonym already mapped the value to something else."""
     original = text[entity["start"] : entity["end"]]
@@ -114,7 +159,8 @@ def _plausible(entity: Entity) -> bool:
     if span < 2:
         return False
     if entity["entity"] == "date_time":
-        return any(character in TIME_CHARACTERS for character in str(entity.get("value", "")))
+        value = str(entity.get("value", ""))
+        return value not in FREQUENCIES and any(character in TIME_CHARACTERS for character in value)
     return True
 
 

@@ -107,3 +107,55 @@ def test_a_synonym_value_survives_leaving_out_the_range_word():
     result = reconcile(text, [synonym])
     assert spans(text, result) == [("老年活动中心", "address")]
     assert result[0]["value"] == "社区老年活动中心"
+
+
+@pytest.mark.parametrize(
+    ("text", "guess", "expected"),
+    [
+        ("我可以免费教小朋友画画 周日下午在家里", "周日", "周日下午"),
+        ("侬好 想订只舞蹈室 礼拜四夜里 伐晓得有空伐", "礼拜四", "礼拜四夜里"),
+        ("要个钟点工来帮忙收拾 下午两点以后都行", "下午两点", "下午两点以后"),
+        ("找人一起拼车回盐城老家 国庆前一天走", "国庆前一天", "国庆前一天"),
+    ],
+)
+def test_a_learnt_time_takes_the_edges_of_the_expression_under_it(text, guess, expected):
+    result = reconcile(text, [learnt(text, guess, "date_time")])
+    assert spans(text, result) == [(expected, "date_time")]
+    assert result[0]["value"] == expected
+
+
+def test_a_duration_is_not_a_time():
+    text = "我出差一个礼拜 谁能帮我每天喂一下鱼"
+    assert reconcile(text, [learnt(text, "礼拜", "date_time")]) == []
+
+
+def test_pieces_fitted_to_one_expression_become_one_entity():
+    text = "下周三上午有空吗"
+    result = reconcile(text, [learnt(text, "下周", "date_time"), learnt(text, "上午", "date_time")])
+    assert spans(text, result) == [("下周三上午", "date_time")]
+
+
+def test_a_time_never_grows_over_another_entity():
+    text = "3号楼明天上午"
+    address = pattern(text, "3号楼", "address")
+    result = reconcile(text, [address, learnt(text, "明天", "date_time")])
+    assert spans(text, result) == [("3号楼", "address"), ("明天上午", "date_time")]
+
+
+@pytest.mark.parametrize(
+    ("text", "guess"), [("想找个遛狗搭子 每天晚饭后一起遛", "每天晚饭后"), ("一到饭点就冒臭水", "饭点")]
+)
+def test_a_learnt_time_never_shrinks_to_what_jionlp_reads(text, guess):
+    assert spans(text, reconcile(text, [learnt(text, guess, "date_time")])) == [(guess, "date_time")]
+
+
+@pytest.mark.parametrize("frequency", ["每天", "天天", "每个月"])
+def test_a_bare_frequency_is_not_a_time(frequency):
+    text = f"谁能帮我{frequency}喂一下鱼"
+    assert reconcile(text, [learnt(text, frequency, "date_time")]) == []
+
+
+def test_a_measure_word_never_starts_a_time():
+    text = "给我排个周二上午的剃头"
+    result = reconcile(text, [learnt(text, "个周二", "date_time")])
+    assert spans(text, result) == [("周二上午", "date_time")]
