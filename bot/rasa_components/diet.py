@@ -19,9 +19,6 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.diet_classifier import DIET, DIETClassifier
 from rasa.utils.tensorflow.models import RasaModel
 
-# The progress-bar metrics that only the per-batch decoding fed (entity, group, role F1).
-DECODED_METRICS = ("e_f1", "g_f1", "r_f1")
-
 
 class DIETWithoutTrainingDecode(DIET):
     """DIET's network; its training step computes the CRF loss without Viterbi decoding."""
@@ -35,6 +32,7 @@ class DIETWithoutTrainingDecode(DIET):
         tag_name: str,
         entity_tags: tf.Tensor | None = None,
     ) -> Tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+        """Rasa 3.6's ``TransformerRasaModel._calculate_entity_loss`` without its decoding and F1."""
         tag_ids = tf.cast(tag_ids[:, :, 0], tf.int32)
         if entity_tags is not None:
             tags = self._tf_layers[f"embed.{tag_name}.tags"](entity_tags)
@@ -51,7 +49,9 @@ class DIETWithoutTrainingDecode(DIET):
 
     def _update_metrics_to_log(self) -> None:
         super()._update_metrics_to_log()
-        self.metrics_to_log = [name for name in self.metrics_to_log if name not in DECODED_METRICS]
+        # The F1 of each tag (entity, role, group), named as Rasa names it: only decoding fed it.
+        decoded = {f"{spec.tag_name[0]}_f1" for spec in self._entity_tag_specs}
+        self.metrics_to_log = [name for name in self.metrics_to_log if name not in decoded]
 
 
 @DefaultV1Recipe.register(
