@@ -8,6 +8,11 @@ traces at the start of training, and again whenever a trained model is loaded, i
 smaller (loading the CAIS model: 33 s instead of 50 s). The loss and its gradients are
 Rasa's (three CAIS epochs gave the same losses and the same dev figures to the last digit);
 only the training entity F1 is no longer logged. Prediction still decodes, as in Rasa.
+
+The CRF's log-likelihood is the same one computed with matrix products instead of
+log-sum-exps over every pair of tags (``bot/rasa_components/crf.py``): 7 ms instead of 58
+for the forward and backward pass of a CAIS batch, and the same dev figures after three
+CAIS epochs to the last digit.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import tensorflow as tf
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.diet_classifier import DIET, DIETClassifier
 from rasa.utils.tensorflow.models import RasaModel
+
+from bot.rasa_components.crf import crf_loss
 
 
 class DIETWithoutTrainingDecode(DIET):
@@ -32,7 +39,8 @@ class DIETWithoutTrainingDecode(DIET):
         tag_name: str,
         entity_tags: tf.Tensor | None = None,
     ) -> Tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-        """Rasa 3.6's ``TransformerRasaModel._calculate_entity_loss`` without its decoding and F1."""
+        """Rasa 3.6's ``TransformerRasaModel._calculate_entity_loss`` without its decoding and F1,
+        and with the matrix-product likelihood."""
         tag_ids = tf.cast(tag_ids[:, :, 0], tf.int32)
         if entity_tags is not None:
             tags = self._tf_layers[f"embed.{tag_name}.tags"](entity_tags)
@@ -43,7 +51,7 @@ class DIETWithoutTrainingDecode(DIET):
             # Rasa builds the transition weights by decoding once; building them directly
             # creates the same weights at the same point of the first trace.
             crf.build(logits.shape)
-        loss = crf.loss(logits, tag_ids, sequence_lengths)
+        loss = crf_loss(crf, logits, tag_ids, sequence_lengths)
         # No F1 without decoding; the metric it would update is not logged (below).
         return loss, tf.constant(0.0), logits
 
