@@ -1,20 +1,18 @@
 """`make bench` (or `python -m bench --only nlu,speed`): prints one summary table,
 writes every figure to results/bench.json.
 
-Parts: nlu (held-out quality), train (training time of the project's model),
-speed (REST turns: sequential latency, 32 concurrent conversations, memory),
-workers (the same with two Rasa processes and Redis locks, when Redis answers),
-bare (plain Rasa servers measured the same way, for the ratios: Rasa's default pipeline on
-our data, and the `rasa init` moodbot; see bench/bare.py),
-wechat (passive WeChat reply time, duplicate tickets under retried MsgIds),
-retrieval (catalogue hit@1 / hit@3 and query latency on bench/questions),
-and long parts run only when asked for (`--only stock,cv` or `--all`):
-stock (Rasa's `rasa init` pipeline trained on the same data: its character n-grams of whole
-sentences make it slow to train here), cv (5-fold cross-validation of the project's pipeline,
-five trainings), cais (the project's components on the public CAIS benchmark: bench/cais.py).
+Parts, in the order they run: nlu (held-out quality, and the TF-IDF peer), train (training
+time of the project's model), speed (REST turns: sequential latency, 32 concurrent
+conversations, memory), workers (the same with two Rasa processes and Redis locks, when Redis
+answers), wechat (passive WeChat reply time, duplicate tickets under retried MsgIds),
+retrieval (catalogue hit@1 / hit@3 and query latency on bench/questions), bare (Rasa's stock
+pipeline and policies trained on our data: scored as the stock NLU peer, then served as the
+bare server of the speed ratios; see bench/bare.py), cv (5-fold cross-validation of the
+project's pipeline) and cais (the project's components on the public CAIS benchmark:
+bench/cais.py). `make bench` runs them all; `--only` picks some, and `--only moodbot` (or
+`--all`) adds the `rasa init` moodbot served bare, the yardstick of issue 2.
 Pictures (confusion matrices, per-intent F1) are written as PNG next to the JSON.
 """
-
 from __future__ import annotations
 
 import argparse
@@ -37,8 +35,8 @@ from bot.settings import Settings
 from tickets.db import migrate
 
 logger = logging.getLogger("bench")
-PARTS = ("nlu", "train", "speed", "workers", "bare", "wechat", "retrieval")
-LONG_PARTS = ("stock", "cv", "cais")
+PARTS = ("nlu", "train", "speed", "workers", "wechat", "retrieval", "bare", "cv", "cais")
+EXTRA_PARTS = ("moodbot",)
 RESULTS = ROOT / "results"
 # Wall-clock seconds of each part of the run; the run took their sum.
 PART_SECONDS = "part_seconds"
@@ -80,12 +78,6 @@ def bench_nlu() -> Dict[str, Any]:
     results["independent"] = evaluate(agent, TEST_SETS["independent"])
     results["tfidf_baseline"] = tfidf_baseline()
     return results
-
-
-def bench_stock() -> Dict[str, Any]:
-    from bench.peers import stock_pipeline
-
-    return stock_pipeline()
 
 
 def bench_cv() -> Dict[str, Any]:
@@ -235,16 +227,35 @@ def _serve_bare(project: Path, script: List[str], workdir: Path) -> Dict[str, An
 
 
 def bench_bare() -> Dict[str, Any]:
-    """Two bare Rasa servers (see bench/bare.py), trained and measured in this run."""
+    """Rasa's stock pipeline and policies on our data (bench/bare.py): its training time, its
+    intents on our test sets (the stock NLU peer), then the same model served bare."""
+    from rasa.core.agent import Agent
+
+    from bench import bare
+    from bench.nlu import TEST_SETS, evaluate
+
+    with tempfile.TemporaryDirectory() as workdir:
+        project = Path(workdir) / "same_data"
+        bare.same_data(project)
+        results: Dict[str, Any] = bare.train(project)
+        agent = Agent.load(str(next((project / "models").glob("*.tar.gz"))))
+        for name, path in TEST_SETS.items():
+            scored = evaluate(agent, path)
+            results[name] = {key: scored[key] for key in ("intent_macro_f1", "intent_accuracy", "parse_p95_ms")}
+            results[name]["entity_f1"] = scored["entities"]["f1"]
+        del agent
+        results.update(_serve_bare(project, SCRIPT, Path(workdir)))
+    return {"same_data": results}
+
+
+def bench_moodbot() -> Dict[str, Any]:
+    """The `rasa init` moodbot, trained as shipped and served bare."""
     from bench import bare
 
-    results: Dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as workdir:
-        for name, build, script in (("same_data", bare.same_data, SCRIPT), ("moodbot", bare.moodbot, BARE_SCRIPT)):
-            project = Path(workdir) / name
-            build(project)
-            results[name] = {**bare.train(project), **_serve_bare(project, script, Path(workdir))}
-    return results
+        project = Path(workdir) / "moodbot"
+        bare.moodbot(project)
+        return {**bare.train(project), **_serve_bare(project, BARE_SCRIPT, Path(workdir))}
 
 
 def bench_wechat() -> Dict[str, Any]:
@@ -265,7 +276,8 @@ def _percentiles(figures: Dict[str, float]) -> str:
 
 def peers_table(results: Dict[str, Any]) -> List[str]:
     """The NLU peers side by side: the project's pipeline, Rasa's `rasa init` one, TF-IDF + LR."""
-    nlu, stock, train = results.get("nlu"), results.get("stock"), results.get("train")
+    nlu, train = results.get("nlu"), results.get("train")
+    stock = (results.get("bare") or {}).get("same_data")
     if not nlu:
         return []
     peers = [("project pipeline", nlu, nlu["independent"], train["training_seconds"] if train else None)]
@@ -273,6 +285,8 @@ def peers_table(results: Dict[str, Any]) -> List[str]:
         peers.append(("rasa init pipeline", stock["heldout"], stock["independent"], stock["training_seconds"]))
     baseline = nlu["tfidf_baseline"]
     peers.append(("jieba + TF-IDF + LR", baseline["heldout"], baseline["independent"], baseline["training_seconds"]))
+    # Training: `rasa train` of the whole assistant for the first two (NLU and dialogue), the
+    # classifier's fit for the last.
     lines = ["  NLU peers, same data: macro-F1 / accuracy held-out | independent | training s | parse p95 ms"]
     for name, heldout, independent, seconds in peers:
         trained = f"{seconds:.0f}" if seconds is not None else "-"
@@ -369,11 +383,11 @@ def summary(results: Dict[str, Any]) -> str:
             ("2 Rasa workers: 32 concurrent turns/s", f"{workers['concurrent_32']['turns_per_second']:.1f}"),
             ("2 Rasa workers: 32 concurrent p95 ms", f"{workers['concurrent_32']['p95_ms']:.0f}"),
         ]
-    bare = results.get("bare") or {}
+    yardsticks = {"same_data": (results.get("bare") or {}).get("same_data"), "moodbot": results.get("moodbot")}
     for name, label in (("same_data", "bare Rasa, our data"), ("moodbot", "bare rasa init moodbot")):
-        if name not in bare:
+        figures = yardsticks[name]
+        if not figures:
             continue
-        figures = bare[name]
         rows += [
             (
                 f"{label}: p95 ms sequential / 32 concurrent",
@@ -426,13 +440,13 @@ def summary(results: Dict[str, Any]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts of {PARTS + LONG_PARTS}")
-    parser.add_argument("--all", action="store_true", help="every part, the long ones too")
+    parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts of {PARTS + EXTRA_PARTS}")
+    parser.add_argument("--all", action="store_true", help=f"every part, {', '.join(EXTRA_PARTS)} too")
     parser.add_argument("--results", type=Path, default=RESULTS, help="folder for the JSON, summary and PNGs")
     args = parser.parse_args()
     folder: Path = args.results.resolve()
-    parts = list(PARTS + LONG_PARTS) if args.all else [part.strip() for part in args.only.split(",") if part.strip()]
-    unknown = set(parts) - set(PARTS + LONG_PARTS)
+    parts = list(PARTS + EXTRA_PARTS) if args.all else [part.strip() for part in args.only.split(",") if part.strip()]
+    unknown = set(parts) - set(PARTS + EXTRA_PARTS)
     if unknown:
         parser.error(f"unknown parts: {sorted(unknown)}")
     logging.basicConfig(level=logging.WARNING)
@@ -444,13 +458,13 @@ def main() -> int:
     configure_structlog(logging.WARNING)
     runners = {
         "nlu": bench_nlu,
-        "stock": bench_stock,
         "cv": bench_cv,
         "cais": bench_cais,
         "train": bench_train,
         "speed": bench_speed,
         "workers": bench_workers,
         "bare": bench_bare,
+        "moodbot": bench_moodbot,
         "wechat": bench_wechat,
         "retrieval": bench_retrieval,
     }

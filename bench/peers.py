@@ -1,11 +1,8 @@
-"""NLU peers and cross-validation, trained on the project's data in the same run.
+"""Cross-validation of the project's pipeline: 5-fold over the training data (stratified by
+intent; the regexes, lookup tables and synonyms stay in every fold's training part).
 
-- ``stock_pipeline``: Rasa's pipeline as `rasa init` writes it (WhitespaceTokenizer: it cannot
-  split Chinese, which is the point), trained on data/nlu and scored on the same test sets.
-- ``cross_validation``: the project's own pipeline, 5-fold over the training data (stratified by
-  intent; the regexes, lookup tables and synonyms stay in every fold's training part).
-
-Each model is trained in its own process with Rasa's command line, as `make train` does.
+Each fold's model is trained in its own process with Rasa's command line, as `make train` does.
+(Rasa's stock pipeline, the other trained peer, is the bare server's model: bench/bare.py.)
 """
 
 from __future__ import annotations
@@ -23,8 +20,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.model_selection import StratifiedKFold
 
-from bench.bare import INITIAL_PROJECT
-from bench.nlu import TEST_SETS, evaluate
+from bench.nlu import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
 NLU_DATA = ROOT / "data" / "nlu"
@@ -44,26 +40,6 @@ def train_nlu(config: Path, nlu: Path, out: Path) -> float:
         stderr=subprocess.DEVNULL,
     )
     return time.perf_counter() - started
-
-
-def _scores(result: Dict[str, Any]) -> Dict[str, Any]:
-    return {
-        "intent_macro_f1": result["intent_macro_f1"],
-        "intent_accuracy": result["intent_accuracy"],
-        "entity_f1": result["entities"]["f1"],
-        "parse_p95_ms": result["parse_p95_ms"],
-    }
-
-
-def stock_pipeline() -> Dict[str, Any]:
-    config = INITIAL_PROJECT / "config.yml"
-    with tempfile.TemporaryDirectory() as out:
-        seconds = train_nlu(config, NLU_DATA, Path(out))
-        agent = Agent.load(str(Path(out) / "nlu.tar.gz"))
-        return {
-            "training_seconds": seconds,
-            **{name: _scores(evaluate(agent, path)) for name, path in TEST_SETS.items()},
-        }
 
 
 def cross_validation(folds: int = FOLDS) -> Dict[str, Any]:
