@@ -13,6 +13,7 @@ bench/cais.py). `make bench` runs them all; `--only` picks some, and `--only moo
 `--all`) adds the `rasa init` moodbot served bare, the yardstick of issue 2.
 Pictures (confusion matrices, per-intent F1) are written as PNG next to the JSON.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -243,7 +244,7 @@ def bench_bare() -> Dict[str, Any]:
             scored = evaluate(agent, path)
             results[name] = {key: scored[key] for key in ("intent_macro_f1", "intent_accuracy", "parse_p95_ms")}
             results[name]["entity_f1"] = scored["entities"]["f1"]
-        del agent
+        del agent  # its model's memory back before the server loads the same model
         results.update(_serve_bare(project, SCRIPT, Path(workdir)))
     return {"same_data": results}
 
