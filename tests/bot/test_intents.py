@@ -35,12 +35,19 @@ def _skewed() -> TrainingData:
     return TrainingData(training_examples=songs + stories)
 
 
-def _classify(folder: Path, **config) -> LogisticRegressionIntentClassifier:
+def _long_names_counted_per_character() -> TrainingData:
+    """A song word (feature 0) decides; a name (feature 1) is heard with songs and stories alike."""
+    songs = [_message(f"播放歌{i}", [1.0, 0.0] if i < 20 else [1.0, 1.0], "PlayMusic") for i in range(30)]
+    stories = [_message(f"讲故事{i}", [0.0, 1.0], "PlayFMStory") for i in range(20)]
+    return TrainingData(training_examples=songs + stories)
+
+
+def _classify(folder: Path, data: TrainingData | None = None, **config) -> LogisticRegressionIntentClassifier:
     folder.mkdir(exist_ok=True)
     storage = LocalModelStorage(folder)
     full = {**LogisticRegressionIntentClassifier.get_default_config(), **config}
     classifier = LogisticRegressionIntentClassifier.create(full, storage, Resource("intents"), CONTEXT)
-    classifier.train(_skewed())
+    classifier.train(data or _skewed())
     return classifier
 
 
@@ -75,6 +82,16 @@ def test_weaker_regularisation_gives_surer_answers(tmp_path: Path) -> None:
     unsure = strong.process([_message("讲故事", [0.0, 1.0])])[0].get("intent")
     assert sure["name"] == "PlayFMStory"
     assert sure["confidence"] > unsure["confidence"]
+
+
+def test_binary_features_count_a_long_name_once(tmp_path: Path) -> None:
+    # "播放周杰伦的歌" in character tokens: the song word once, the name's features once a character.
+    heard = [1.0, 4.0]
+    counted = _classify(tmp_path / "counted", _long_names_counted_per_character(), class_weight=None)
+    present = _classify(tmp_path / "present", _long_names_counted_per_character(), class_weight=None, binary=True)
+    assert _intent(counted, heard) == "PlayFMStory"
+    assert _intent(present, heard) == "PlayMusic"
+    assert present._create_X([_message("播放周杰伦的歌", heard)]).toarray().tolist() == [[1.0, 1.0]]
 
 
 def test_the_options_survive_persisting_and_loading(tmp_path: Path) -> None:
