@@ -68,10 +68,10 @@ def cross_validation(folds: int = FOLDS, at_once: int = TRAININGS_AT_ONCE) -> Di
             test = folder / "test.yml"
             test.write_text(TrainingData(training_examples=[examples[i] for i in test_index]).nlu_as_yaml(), "utf-8")
             training = trainings.submit(train_nlu, ROOT / "config.yml", folder / "train", folder / "model")
-            started.append((training, folder))
-        for training, folder in started:
+            started.append((training, folder / "model" / "nlu.tar.gz", test))
+        for training, model, test in started:
             seconds.append(training.result())
-            results.append(evaluate(Agent.load(str(folder / "model" / "nlu.tar.gz")), folder / "test.yml"))
+            results.append(evaluate(Agent.load(str(model)), test))
     summary: Dict[str, Any] = {"folds": folds, "training_seconds_per_fold": statistics.mean(seconds)}
     for key, pick in (
         ("intent_macro_f1", lambda r: r["intent_macro_f1"]),
