@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from bench.load import parse_load, peak_memory_mb, run_load, timed_turns
+from bench.stack import stop, wait_healthy
 from bot.runner import ROOT, Service, free_port, services
 from bot.settings import Settings
 from tickets.db import migrate
@@ -50,23 +51,6 @@ KB_TURN = [["高龄津贴怎么申请"]]
 BARE_SCRIPT = ["hello", "I am very sad", "yes", "great, bye"]
 CONVERSATIONS = 64
 CONCURRENCY = 32
-
-
-def _wait_healthy(running: List[Service], timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    waiting = list(running)
-    while waiting:
-        if any(service.exited() is not None for service in running) or time.monotonic() > deadline:
-            raise RuntimeError(f"did not become healthy: {[s.name for s in waiting]}")
-        waiting = [service for service in waiting if not service.healthy()]
-        time.sleep(0.5)
-
-
-def _stop(running: List[Service]) -> None:
-    for service in running:
-        service.stop()
-    for service in running:
-        service.wait_or_kill(time.monotonic() + 15)
 
 
 def bench_nlu() -> Dict[str, Any]:
@@ -161,7 +145,7 @@ def bench_speed(**overrides: Any) -> Dict[str, Any]:
         for service in running:
             service.start(Path(workdir))
         try:
-            _wait_healthy(running)
+            wait_healthy(running)
             cold_start = time.perf_counter() - started
             sequential = asyncio.run(run_load(settings.rasa_url, SCRIPT, conversations=20, concurrency=1))
             ticket_turn = asyncio.run(timed_turns(settings.rasa_url, TICKET_TURN, repeats=20))
@@ -170,7 +154,7 @@ def bench_speed(**overrides: Any) -> Dict[str, Any]:
             parse = _parse_figures(settings.rasa_url)
             memory = {service.name: peak_memory_mb(service.process.pid) for service in running}
         finally:
-            _stop(running)
+            stop(running)
     return {
         "cold_start_seconds": cold_start,
         "sequential": sequential,
@@ -215,7 +199,7 @@ def _serve_bare(project: Path, script: List[str], workdir: Path) -> Dict[str, An
     )
     server.start(workdir)
     try:
-        _wait_healthy([server])
+        wait_healthy([server])
         url = f"http://127.0.0.1:{port}"
         return {
             "sequential": asyncio.run(run_load(url, script, conversations=20, concurrency=1)),
@@ -224,7 +208,7 @@ def _serve_bare(project: Path, script: List[str], workdir: Path) -> Dict[str, An
             "peak_memory_mb": peak_memory_mb(server.process.pid),
         }
     finally:
-        _stop([server])
+        stop([server])
 
 
 def bench_bare() -> Dict[str, Any]:

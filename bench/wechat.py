@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, List
 import httpx
 
 from bench.load import percentile
+from bench.stack import stop, wait_healthy
 from bot.runner import Service, free_port, services
 from bot.settings import Settings
 from tests.channels.wechat_fakes import FakeWeChatApi, WeChatPlatform, message_xml
@@ -107,25 +108,13 @@ def bench_wechat(model: Path) -> Dict[str, Any]:
         for service in running:
             service.start(Path(workdir))
         try:
-            _wait_healthy(running)
+            wait_healthy(running)
             platform = WeChatPlatform(f"{settings.rasa_url}/webhooks/wechat/webhook", TOKEN, None)
             return {
                 "passive_reply": passive_latency(platform, settings.rasa_url),
                 "retried_burst": retried_burst(platform, settings.database_url),
             }
         finally:
-            for service in running:
-                service.stop()
-            for service in running:
-                service.wait_or_kill(time.monotonic() + 15)
+            stop(running)
             api.close()
 
-
-def _wait_healthy(running: List[Service], timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    waiting = list(running)
-    while waiting:
-        if any(service.exited() is not None for service in running) or time.monotonic() > deadline:
-            raise RuntimeError(f"did not become healthy: {[s.name for s in waiting]}")
-        waiting = [service for service in waiting if not service.healthy()]
-        time.sleep(0.5)
