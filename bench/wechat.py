@@ -117,4 +117,3 @@ def bench_wechat(model: Path) -> Dict[str, Any]:
         finally:
             stop(running)
             api.close()
-
