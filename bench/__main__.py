@@ -255,6 +255,29 @@ def bench_retrieval() -> Dict[str, Any]:
     return evaluate()
 
 
+def machine() -> Dict[str, Any]:
+    """The processor the figures were measured on, as /proc/cpuinfo names it.
+
+    Runs on the same 2 cores differ by up to 3x in training time between processors (TensorFlow's
+    kernels gain most from AVX-512), so every run records which one it had.
+    """
+    fields: Dict[str, str] = {}
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                key, _, value = line.partition(":")
+                fields.setdefault(key.strip(), value.strip())
+    except OSError:
+        pass
+    return {
+        "arch": platform.machine(),
+        "cores": os.cpu_count(),
+        "cpu": fields.get("model name", platform.processor() or "unknown"),
+        "family_model": f"{fields.get('cpu family', '?')}/{fields.get('model', '?')}",
+        "avx512": "avx512f" in fields.get("flags", "").split(),
+    }
+
+
 def _percentiles(figures: Dict[str, float]) -> str:
     return " / ".join(f"{figures[key]:.0f}" for key in ("p50_ms", "p95_ms", "p99_ms"))
 
@@ -418,7 +441,11 @@ def summary(results: Dict[str, Any]) -> str:
         parts = ", ".join(f"{part} {value / 60:.1f}" for part, value in seconds.items())
         rows.append(("minutes of this run (target <= 20 in all)", f"{sum(seconds.values()) / 60:.1f} ({parts})"))
     width = max(len(label) for label, _ in rows) if rows else 0
-    header = f"社区通 benchmark, {datetime.now():%Y-%m-%d %H:%M}, {platform.machine()}, {os.cpu_count()} cores"
+    cpu = results.get("machine") or machine()
+    header = (
+        f"社区通 benchmark, {datetime.now():%Y-%m-%d %H:%M}, {cpu['arch']}, {cpu['cores']} cores,"
+        f" {cpu['cpu']} (family/model {cpu['family_model']}, AVX-512 {'yes' if cpu['avx512'] else 'no'})"
+    )
     table = [f"  {label.ljust(width)}  {value}" for label, value in rows]
     return "\n".join([header, *table, *peers_table(results)])
 
@@ -453,7 +480,7 @@ def main() -> int:
         "wechat": bench_wechat,
         "retrieval": bench_retrieval,
     }
-    results: Dict[str, Any] = {}
+    results: Dict[str, Any] = {"machine": machine()}
     folder.mkdir(parents=True, exist_ok=True)
     # Every training here is timed from scratch (the CV folds would share featurizers, a rerun
     # everything); the training subprocesses inherit the setting.

@@ -1,6 +1,6 @@
 """The benchmark's summary says how long the run took, part by part, against its budget."""
 
-from bench.__main__ import PART_SECONDS, peers_table, summary
+from bench.__main__ import PART_SECONDS, machine, peers_table, summary
 
 
 def test_summary_gives_minutes_in_all_and_per_part():
@@ -8,6 +8,19 @@ def test_summary_gives_minutes_in_all_and_per_part():
     line = next(line for line in text.splitlines() if "minutes of this run" in line)
     assert "target <= 20 in all" in line
     assert line.rstrip().endswith("12.0 (nlu 1.5, cais 10.5)")
+
+
+def test_the_header_names_the_processor_the_run_had():
+    recorded = {"arch": "x86_64", "cores": 2, "cpu": "AMD EPYC", "family_model": "25/1", "avx512": False}
+    header = summary({"machine": recorded}).splitlines()[0]
+    assert header.endswith("x86_64, 2 cores, AMD EPYC (family/model 25/1, AVX-512 no)")
+
+
+def test_this_machine_is_described_from_proc_cpuinfo():
+    described = machine()
+    assert described["cores"] >= 1
+    assert described["cpu"] and described["cpu"] != "unknown"
+    assert isinstance(described["avx512"], bool)
 
 
 def test_summary_without_timings_has_no_minutes_line():
