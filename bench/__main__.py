@@ -258,8 +258,8 @@ def bench_retrieval() -> Dict[str, Any]:
 def machine() -> Dict[str, Any]:
     """The processor the figures were measured on, as /proc/cpuinfo names it.
 
-    Runs on the same 2 cores differ by up to 3x in training time between processors (TensorFlow's
-    kernels gain most from AVX-512), so every run records which one it had.
+    The same parts on the project's 2-core machines have taken from 20 to 62 minutes, the stock
+    training from 400 to 1,578 s, with the processor; so every run records which one it had.
     """
     fields: Dict[str, str] = {}
     try:
