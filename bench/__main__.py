@@ -441,11 +441,15 @@ def summary(results: Dict[str, Any]) -> str:
         parts = ", ".join(f"{part} {value / 60:.1f}" for part, value in seconds.items())
         rows.append(("minutes of this run (target <= 20 in all)", f"{sum(seconds.values()) / 60:.1f} ({parts})"))
     width = max(len(label) for label, _ in rows) if rows else 0
-    cpu = results.get("machine") or machine()
-    header = (
-        f"社区通 benchmark, {datetime.now():%Y-%m-%d %H:%M}, {cpu['arch']}, {cpu['cores']} cores,"
-        f" {cpu['cpu']} (family/model {cpu['family_model']}, AVX-512 {'yes' if cpu['avx512'] else 'no'})"
+    # A run's own record of its processor; results from before it was recorded do not borrow this machine's.
+    cpu = results.get("machine")
+    where = (
+        f"{cpu['arch']}, {cpu['cores']} cores, {cpu['cpu']}"
+        f" (family/model {cpu['family_model']}, AVX-512 {'yes' if cpu['avx512'] else 'no'})"
+        if cpu
+        else f"{platform.machine()}, {os.cpu_count()} cores, processor not recorded"
     )
+    header = f"社区通 benchmark, {datetime.now():%Y-%m-%d %H:%M}, {where}"
     table = [f"  {label.ljust(width)}  {value}" for label, value in rows]
     return "\n".join([header, *table, *peers_table(results)])
 

@@ -16,6 +16,10 @@ def test_the_header_names_the_processor_the_run_had():
     assert header.endswith("x86_64, 2 cores, AMD EPYC (family/model 25/1, AVX-512 no)")
 
 
+def test_results_without_a_recorded_processor_do_not_name_this_one():
+    assert summary({}).splitlines()[0].endswith("cores, processor not recorded")
+
+
 def test_this_machine_is_described_from_proc_cpuinfo():
     described = machine()
     assert described["cores"] >= 1
