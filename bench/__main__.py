@@ -258,8 +258,8 @@ def bench_retrieval() -> Dict[str, Any]:
 def machine() -> Dict[str, Any]:
     """The processor the figures were measured on, as /proc/cpuinfo names it.
 
-    The same parts on the project's 2-core machines have taken from 20 to 62 minutes, the stock
-    training from 400 to 1,578 s, with the processor; so every run records which one it had.
+    The same parts on the project's 2-core machines have taken from 19 to 62 minutes, the stock
+    training from 373 to 1,578 s, with the processor; so every run records which one it had.
     """
     fields: Dict[str, str] = {}
     try:
