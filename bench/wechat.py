@@ -93,14 +93,17 @@ def settled_ticket_counts(
     every resident has a ticket and no count has changed for ``quiet`` seconds (or ``timeout``
     has passed). A duplicate would come from a retry handled beside its first delivery, so it
     lands within moments of the original."""
+
+    def count() -> List[int]:
+        return [len(store.tickets_of(openid, limit=10)) for openid in residents]
+
     deadline = time.monotonic() + timeout
-    counts = [len(store.tickets_of(openid, limit=10)) for openid in residents]
-    changed = time.monotonic()
+    counts, changed = count(), time.monotonic()
     while time.monotonic() < deadline:
         if min(counts) >= 1 and time.monotonic() - changed >= quiet:
             break
         time.sleep(0.25)
-        latest = [len(store.tickets_of(openid, limit=10)) for openid in residents]
+        latest = count()
         if latest != counts:
             counts, changed = latest, time.monotonic()
     return counts

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Callable
 
 from bench.wechat import settled_ticket_counts
 from tickets.db import migrate
@@ -19,11 +20,10 @@ def _open(store: TicketService, sender_id: str) -> None:
     )
 
 
-def _later(delay: float, *calls) -> threading.Thread:
+def _later(delay: float, call: Callable[[], None]) -> threading.Thread:
     def run() -> None:
         time.sleep(delay)
-        for call in calls:
-            call()
+        call()
 
     thread = threading.Thread(target=run)
     thread.start()
@@ -39,7 +39,8 @@ def test_counts_wait_for_every_resident_and_for_a_late_duplicate(sqlite_url):
 
     counts = settled_ticket_counts(store, ["oa", "ob"], quiet=1.5, timeout=10)
 
-    first.join(), duplicate.join()
+    first.join()
+    duplicate.join()
     assert counts == [1, 2]
 
 
