@@ -22,7 +22,8 @@ logger = logging.getLogger(__name__)
 
 
 def _click(name: str, key: str) -> Dict[str, str]:
-    assert key in MENU_KEYS, key
+    if key not in MENU_KEYS:
+        raise ValueError(f"menu key {key!r} is not one the channel answers")
     return {"type": "click", "name": name, "key": key}
 
 
