@@ -296,10 +296,13 @@ def peers_table(results: Dict[str, Any]) -> List[str]:
     if not nlu:
         return []
     peers = [("project pipeline", nlu, nlu["independent"], train["training_seconds"] if train else None)]
+    situations = [("project pipeline", nlu.get("situations"))]
     if stock:
         peers.append(("rasa init pipeline", stock["heldout"], stock["independent"], stock["training_seconds"]))
+        situations.append(("rasa init pipeline", stock.get("situations")))
     baseline = nlu["tfidf_baseline"]
     peers.append(("jieba + TF-IDF + LR", baseline["heldout"], baseline["independent"], baseline["training_seconds"]))
+    situations.append(("jieba + TF-IDF + LR", baseline.get("situations")))
     # Training: `rasa train` of the whole assistant for the first two (NLU and dialogue), the
     # classifier's fit for the last.
     lines = ["  NLU peers, same data: macro-F1 / accuracy held-out | independent | training s | parse p95 ms"]
@@ -310,6 +313,14 @@ def peers_table(results: Dict[str, Any]) -> List[str]:
             f" | {independent['intent_macro_f1']:.3f} / {independent['intent_accuracy']:.3f}"
             f" | {trained:>5s} | {heldout['parse_p95_ms']:.1f}"
         )
+    # The situations set (bench/situations), for results that have it.
+    scored = [(name, figures) for name, figures in situations if figures]
+    if scored:
+        lines.append("  NLU peers on the situations set: macro-F1 / accuracy")
+        lines += [
+            f"    {name:20s} {figures['intent_macro_f1']:.3f} / {figures['intent_accuracy']:.3f}"
+            for name, figures in scored
+        ]
     return lines
 
 
