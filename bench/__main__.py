@@ -1,16 +1,16 @@
 """`make bench` (or `python -m bench --only nlu,speed`): prints one summary table,
 writes every figure to results/bench.json.
 
-Parts, in the order they run: nlu (held-out quality, and the TF-IDF peer), train (training
-time of the project's model), speed (REST turns: sequential latency, 32 concurrent
-conversations, memory), workers (the same with two Rasa processes and Redis locks, when Redis
-answers), wechat (passive WeChat reply time, duplicate tickets under retried MsgIds),
-retrieval (catalogue hit@1 / hit@3 and query latency on bench/questions), bare (Rasa's stock
-pipeline and policies trained on our data: scored as the stock NLU peer, then served as the
-bare server of the speed ratios; see bench/bare.py), cv (5-fold cross-validation of the
-project's pipeline) and cais (the project's components on the public CAIS benchmark:
-bench/cais.py). `make bench` runs them all; `--only` picks some, and `--only moodbot` (or
-`--all`) adds the `rasa init` moodbot served bare, the yardstick of issue 2.
+Parts, in the order they run: nlu (quality on the held-out, independent and situations sets, and
+the TF-IDF peer), train (training time of the project's model), speed (REST turns: sequential
+latency, 32 concurrent conversations, memory), workers (the same with two Rasa processes and Redis
+locks, when Redis answers), wechat (passive WeChat reply time, duplicate tickets under retried
+MsgIds), retrieval (catalogue hit@1 / hit@3 and query latency on bench/questions), bare (Rasa's
+stock pipeline and policies trained on our data: scored as the stock NLU peer, then served as the
+bare server of the speed ratios; see bench/bare.py), cv (5-fold cross-validation of the project's
+pipeline) and cais (the project's components on the public CAIS benchmark: bench/cais.py). `make
+bench` runs them all; `--only` picks some, and `--only moodbot` (or `--all`) adds the `rasa init`
+moodbot served bare, the yardstick of issue 2.
 Pictures (confusion matrices, per-intent F1) are written as PNG next to the JSON.
 """
 
@@ -28,7 +28,7 @@ import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 from bench.load import parse_load, peak_memory_mb, run_load, timed_turns
 from bench.stack import stop, wait_healthy
@@ -56,11 +56,13 @@ CONCURRENCY = 32
 def bench_nlu() -> Dict[str, Any]:
     from rasa.core.agent import Agent
 
-    from bench.nlu import TEST_SETS, evaluate, tfidf_baseline
+    from bench.nlu import TEST_SETS, evaluate, generalisation_gap, tfidf_baseline
 
     agent = Agent.load(str(MODEL))
     results: Dict[str, Any] = evaluate(agent, TEST_SETS["heldout"])
     results["independent"] = evaluate(agent, TEST_SETS["independent"])
+    results["situations"] = evaluate(agent, TEST_SETS["situations"])
+    results["situations_gap"] = generalisation_gap(results, results["situations"])
     results["tfidf_baseline"] = tfidf_baseline()
     return results
 
@@ -87,9 +89,14 @@ def draw_charts(results: Dict[str, Any], folder: Path) -> List[Path]:
         drawn.append(confusion_png(nlu["confusion_matrix"], "intents, held-out set", folder / "confusion_heldout.png"))
         independent = nlu["independent"]["confusion_matrix"]
         drawn.append(confusion_png(independent, "intents, independent set", folder / "confusion_independent.png"))
+        if "situations" in nlu:
+            situations = nlu["situations"]["confusion_matrix"]
+            drawn.append(confusion_png(situations, "intents, situations set", folder / "confusion_situations.png"))
     series = {}
     if nlu:
         series = {"held-out": nlu["per_intent_f1"], "independent": nlu["independent"]["per_intent_f1"]}
+        if "situations" in nlu:
+            series["situations"] = nlu["situations"]["per_intent_f1"]
     if results.get("cv"):
         series["5-fold CV (mean)"] = results["cv"]["per_intent_f1"]
     if series:
@@ -289,10 +296,13 @@ def peers_table(results: Dict[str, Any]) -> List[str]:
     if not nlu:
         return []
     peers = [("project pipeline", nlu, nlu["independent"], train["training_seconds"] if train else None)]
+    situations = [("project pipeline", nlu.get("situations"))]
     if stock:
         peers.append(("rasa init pipeline", stock["heldout"], stock["independent"], stock["training_seconds"]))
+        situations.append(("rasa init pipeline", stock.get("situations")))
     baseline = nlu["tfidf_baseline"]
     peers.append(("jieba + TF-IDF + LR", baseline["heldout"], baseline["independent"], baseline["training_seconds"]))
+    situations.append(("jieba + TF-IDF + LR", baseline.get("situations")))
     # Training: `rasa train` of the whole assistant for the first two (NLU and dialogue), the
     # classifier's fit for the last.
     lines = ["  NLU peers, same data: macro-F1 / accuracy held-out | independent | training s | parse p95 ms"]
@@ -303,7 +313,32 @@ def peers_table(results: Dict[str, Any]) -> List[str]:
             f" | {independent['intent_macro_f1']:.3f} / {independent['intent_accuracy']:.3f}"
             f" | {trained:>5s} | {heldout['parse_p95_ms']:.1f}"
         )
+    # The situations set (bench/situations), for results that have it.
+    scored = [(name, figures) for name, figures in situations if figures]
+    if scored:
+        lines.append("  NLU peers on the situations set: macro-F1 / accuracy")
+        lines += [
+            f"    {name:20s} {figures['intent_macro_f1']:.3f} / {figures['intent_accuracy']:.3f}"
+            for name, figures in scored
+        ]
     return lines
+
+
+def situations_rows(nlu: Dict[str, Any]) -> List[Tuple[str, str]]:
+    """The situations set (bench/situations) beside the other two, and how far the held-out
+    figure overstates it; nothing for results from before the set existed."""
+    from bench.nlu import GAP_TARGET
+
+    situations = nlu.get("situations")
+    if not situations:
+        return []
+    entities = situations["entities"]
+    return [
+        ("intent macro-F1 (situations set, never seen)", f"{situations['intent_macro_f1']:.3f}"),
+        ("intent accuracy (situations set)", f"{situations['intent_accuracy']:.3f}"),
+        ("entity F1 exact / overlap (situations set)", f"{entities['f1']:.3f} / {entities['overlap']['f1']:.3f}"),
+        (f"gap: held-out - situations macro-F1 (target <= {GAP_TARGET})", f"{nlu['situations_gap']:+.3f}"),
+    ]
 
 
 def summary(results: Dict[str, Any]) -> str:
@@ -322,6 +357,7 @@ def summary(results: Dict[str, Any]) -> str:
             ),
             ("/model/parse in-process p50 / p95 ms", f"{nlu['parse_p50_ms']:.1f} / {nlu['parse_p95_ms']:.1f}"),
         ]
+        rows += situations_rows(nlu)
     cv = results.get("cv")
     if cv:
         rows += [
