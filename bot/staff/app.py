@@ -24,7 +24,7 @@ from starlette_csrf import CSRFMiddleware
 from bot.delivery import dedupe
 from bot.delivery.proactive import ProactiveSender
 from bot.settings import Settings
-from bot.staff.auth import SESSION_COOKIE, StaffAuth, login_router
+from bot.staff.auth import SESSION_COOKIE, StaffAuth, login_router, sends_authorization
 from bot.staff.catalogue_api import catalogue_router
 from bot.staff.console import console_router
 from bot.staff.open311 import open311_router
@@ -50,13 +50,14 @@ CSRF_EXEMPT = [re.compile(r"^/chat(/|$)"), re.compile(r"^/open311/"), re.compile
 class CookieCSRFMiddleware(CSRFMiddleware):
     """CSRF checks for cookie sessions only.
 
-    A request with ``Authorization: Bearer`` is authenticated by that header alone (see
-    :func:`bot.staff.auth.session_token`, which then ignores the cookie), and a browser never adds
-    it to a forged cross-site request, so it needs no CSRF token, even if the client kept the cookie.
+    A request with an ``Authorization`` header is authenticated by that header alone (see
+    :func:`bot.staff.auth.session_token`, which then ignores the cookie, and answers 401 when it is
+    empty or malformed), and a browser never adds it to a forged cross-site request, so it needs no
+    CSRF token, even if the client kept the cookie.
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and Headers(scope=scope).get("authorization", "").lower().startswith("bearer "):
+        if scope["type"] == "http" and sends_authorization(Headers(scope=scope)):
             await self.app(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
