@@ -31,6 +31,7 @@ from bot.staff.open311 import open311_router
 from bot.staff.stats import stats_router
 from bot.staff.tickets_api import tickets_router
 from bot.staff.webchat import chat_router
+from tickets import holidays
 from tickets.accounts import AccountService
 from tickets.db import get_engine
 from tickets.handling import StaffDesk
@@ -127,14 +128,15 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
-        """200 when the ticket store answers; 503 (and why) when it does not."""
+        """200 when the ticket store answers; 503 (and why) when it does not. ``holiday_warning``
+        says when the coming weeks lack a holiday table (deadlines then count Monday to Friday)."""
         try:
             with get_engine(settings.database_url).connect() as connection:
                 connection.execute(text("SELECT 1"))
         except Exception as exc:  # any failure means unhealthy; the reason goes to the log
             logger.warning("health check failed: %s", exc.__class__.__name__)
             return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "up"})
+        return JSONResponse({"status": "ok", "database": "up", "holiday_warning": holidays.staff_warning()})
 
     app.include_router(chat_router(settings, templates))
     app.include_router(login_router(auth, secure_cookies=settings.staff_secure_cookies))
