@@ -158,7 +158,7 @@ class HolidayCalendar:
         for year in self.missing_years(today):
             notes.append(
                 f"{year}年的节假日安排还没有录入，工单时限暂按周一至周五计算。"
-                f"国务院办公厅公布后，请照 tickets/holidays/{year - 1}.yml 的格式添加 tickets/holidays/{year}.yml。"
+                f"国务院办公厅公布后，请照 tickets/holidays/ 里已有文件的格式添加 tickets/holidays/{year}.yml。"
             )
         return "\n".join(notes) or None
 
