@@ -28,6 +28,8 @@ import jsonschema.validators  # noqa: E402
 import rasa.__main__  # noqa: E402  (the setting above must come first)
 import rasa.telemetry  # noqa: E402
 
+from bot import log_redaction  # noqa: E402
+
 _checked_schemas: set[tuple[type, str]] = set()
 _checked_lock = threading.Lock()
 _original_validate = jsonschema.validate
@@ -60,6 +62,8 @@ def validate_checking_schema_once(instance: Any, schema: Any, cls: Any = None, *
 rasa.telemetry.initialize_error_reporting = _no_error_reporting
 # Rasa's call sites look the function up on the package at call time (`from jsonschema import validate`).
 jsonschema.validate = validate_checking_schema_once
+# Residents' words reach Rasa's own log lines (and Sanic's workers are forks of this process).
+log_redaction.install()
 
 if __name__ == "__main__":
     rasa.__main__.main()

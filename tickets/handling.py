@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Dict, FrozenSet, List
+from typing import Dict, FrozenSet, Iterable, List, Set
 
 from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -128,6 +128,19 @@ class StaffDesk:
         with self.tickets._session() as session:
             ticket = self._ticket(session, who, number)
             return Recipient(ticket_number=ticket.number, conversation_id=ticket.sender_id, channel=ticket.channel)
+
+    def handled_numbers(self, who: StaffIdentity, numbers: Iterable[str]) -> Set[str]:
+        """Those of ``numbers`` that are tickets ``who`` handles (for messages that name tickets)."""
+        wanted = {number.upper() for number in numbers}
+        if not wanted:
+            return set()
+        statement = select(Ticket.number).where(Ticket.number.in_(sorted(wanted)), *self._scope(who))
+        with self.tickets._session() as session:
+            return set(session.execute(statement).scalars())
+
+    @staticmethod
+    def sees_every_ticket(who: StaffIdentity) -> bool:
+        return who.role is StaffRole.admin or (who.role is StaffRole.staff and not (who.departments or who.grids))
 
     def audit_log(self, *, limit: int = 200) -> List[AuditView]:
         with self.tickets._session() as session:

@@ -8,7 +8,6 @@ pydantic models; the web layer (:mod:`bot.staff.open311`) only renders them as J
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime, timedelta
 from typing import Dict, List, Literal, Sequence
 
@@ -17,7 +16,7 @@ from pydantic.fields import ModelField
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bot.nlp.phones import mask_phones_in
+from bot.nlp.redact import redact
 from tickets import repository as repo
 from tickets.errors import TicketNotFound, TicketStoreError
 from tickets.handling import building_of
@@ -36,8 +35,6 @@ SUGGESTION_GROUP = "居民建议"
 MAX_RESULTS = 1000  # the standard's cap on one GET requests answer
 DEFAULT_SPAN = timedelta(days=90)  # the standard's default window when no dates are given
 TITLE_EXCERPT = 40
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-_TICKET_NUMBER = re.compile(r"GD\d{8}-\d{4}", re.IGNORECASE)
 
 
 class UnknownServiceCode(TicketStoreError):
@@ -56,23 +53,12 @@ def _name_variants(name: str | None) -> List[str]:
 
 
 def scrub(text: str | None, names: Sequence[str | None] = ()) -> str | None:
-    """Text fit for the public: phone numbers, long digit runs, e-mail addresses and the given names masked.
-
-    Ticket numbers (GD20261129-0007) stay readable: they are public and residents quote them.
-    """
+    """Text fit for the public: what :func:`bot.nlp.redact.redact` masks (phones, ID numbers,
+    e-mail addresses, names the text introduces, flats below the building), and the given names
+    wherever they occur. Ticket numbers (GD20261129-0007) stay readable: residents quote them."""
     if text is None:
         return None
-    pieces = []
-    last = 0
-    for match in _TICKET_NUMBER.finditer(text):
-        pieces.extend((_scrub_piece(text[last : match.start()], names), match.group()))
-        last = match.end()
-    pieces.append(_scrub_piece(text[last:], names))
-    return "".join(pieces)
-
-
-def _scrub_piece(text: str, names: Sequence[str | None]) -> str:
-    masked = _EMAIL.sub("***@***", mask_phones_in(text))
+    masked = redact(text)
     for variant in (variant for name in names for variant in _name_variants(name)):
         masked = masked.replace(variant, "*" * len(variant))
     return masked
@@ -321,7 +307,8 @@ class Open311Service:
     @staticmethod
     def _public_address(ticket: Ticket, names: tuple) -> str | None:
         """A flat number identifies a household: residents' own reports are published by building
-        only (3栋2单元501 → 3栋); an address filed through Open311 was given for publication."""
+        only (3栋2单元501 → 3栋); an address filed through Open311 was given for publication, but
+        its flat number, if any, is masked all the same."""
         if ticket.channel == CHANNEL:
             return scrub(ticket.address, names)
         return scrub(building_of(ticket.address), names)

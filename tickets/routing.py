@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Dict, List, Tuple
-from zoneinfo import ZoneInfo
 
-import chinese_calendar
 import cn2an
 import yaml
 
-logger = logging.getLogger(__name__)
+from tickets.holidays import SHANGHAI, holiday_calendar
 
 ROUTES_FILE = Path(__file__).resolve().parent / "routes.yml"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 END_OF_WORKING_DAY = time(17, 30)
 
 
@@ -38,12 +34,8 @@ class Route:
 
 
 def is_workday(day: date) -> bool:
-    """Mainland working day, with public holidays and make-up days (调休) where known."""
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        logger.warning("no holiday calendar for %s; counting Monday to Friday only", day.year)
-        return day.weekday() < 5
+    """Mainland working day, with public holidays and make-up days (调休): see :mod:`tickets.holidays`."""
+    return holiday_calendar().is_workday(day)
 
 
 def add_working_days(start: datetime, days: int) -> datetime:
@@ -100,6 +92,7 @@ class Router:
     """Classifies complaints by keywords and gives every ticket kind its route."""
 
     def __init__(self, path: Path = ROUTES_FILE) -> None:
+        holiday_calendar()  # the holiday tables are checked at start, not at the first deadline
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         self.complaint_routes: List[Route] = [_route(entry) for entry in raw["complaint"]]
         self.kind_routes: Dict[str, Route] = {

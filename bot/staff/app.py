@@ -24,13 +24,14 @@ from starlette_csrf import CSRFMiddleware
 from bot.delivery import dedupe
 from bot.delivery.proactive import ProactiveSender
 from bot.settings import Settings
-from bot.staff.auth import SESSION_COOKIE, StaffAuth, login_router
+from bot.staff.auth import SESSION_COOKIE, StaffAuth, login_router, sends_authorization
 from bot.staff.catalogue_api import catalogue_router
 from bot.staff.console import console_router
 from bot.staff.open311 import open311_router
 from bot.staff.stats import stats_router
 from bot.staff.tickets_api import tickets_router
 from bot.staff.webchat import chat_router
+from tickets import holidays
 from tickets.accounts import AccountService
 from tickets.db import get_engine
 from tickets.handling import StaffDesk
@@ -50,13 +51,14 @@ CSRF_EXEMPT = [re.compile(r"^/chat(/|$)"), re.compile(r"^/open311/"), re.compile
 class CookieCSRFMiddleware(CSRFMiddleware):
     """CSRF checks for cookie sessions only.
 
-    A request with ``Authorization: Bearer`` is authenticated by that header alone (see
-    :func:`bot.staff.auth.session_token`, which then ignores the cookie), and a browser never adds
-    it to a forged cross-site request, so it needs no CSRF token, even if the client kept the cookie.
+    A request with an ``Authorization`` header is authenticated by that header alone (see
+    :func:`bot.staff.auth.session_token`, which then ignores the cookie, and answers 401 when it is
+    empty or malformed), and a browser never adds it to a forged cross-site request, so it needs no
+    CSRF token, even if the client kept the cookie.
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and Headers(scope=scope).get("authorization", "").lower().startswith("bearer "):
+        if scope["type"] == "http" and sends_authorization(Headers(scope=scope)):
             await self.app(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
@@ -126,14 +128,15 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
-        """200 when the ticket store answers; 503 (and why) when it does not."""
+        """200 when the ticket store answers; 503 (and why) when it does not. ``holiday_warning``
+        says when the coming weeks lack a holiday table (deadlines then count Monday to Friday)."""
         try:
             with get_engine(settings.database_url).connect() as connection:
                 connection.execute(text("SELECT 1"))
         except Exception as exc:  # any failure means unhealthy; the reason goes to the log
             logger.warning("health check failed: %s", exc.__class__.__name__)
             return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "up"})
+        return JSONResponse({"status": "ok", "database": "up", "holiday_warning": holidays.staff_warning()})
 
     app.include_router(chat_router(settings, templates))
     app.include_router(login_router(auth, secure_cookies=settings.staff_secure_cookies))

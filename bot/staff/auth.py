@@ -2,14 +2,16 @@
 
 The console's browser holds the token in an HttpOnly cookie (its forms are protected from
 CSRF by :mod:`starlette_csrf`, see :mod:`bot.staff.app`); programs send it as
-``Authorization: Bearer``. Every protected route answers 401 without a valid session and
-403 when the role does not allow it.
+``Authorization: Bearer``. A request that sends an ``Authorization`` header is judged by that
+header alone: the CSRF check is skipped for it, so a header that is empty or not a bearer token
+must never fall back to the cookie. Every protected route answers 401 without a valid session
+and 403 when the role does not allow it.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from typing import Callable, Mapping
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from pydantic import BaseModel, Field
@@ -33,11 +35,23 @@ class LoginResult(BaseModel):
     user: StaffIdentity
 
 
+def sends_authorization(headers: Mapping[str, str]) -> bool:
+    """Whether the request names its credentials in a header; then the cookie does not count."""
+    return "authorization" in headers
+
+
 def session_token(request: Request) -> str | None:
-    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and credentials:
-        return credentials.strip()
-    return request.cookies.get(SESSION_COOKIE)
+    """The token of ``Authorization: Bearer TOKEN`` when the header is sent, else the cookie's.
+
+    An empty, malformed or other-scheme header gives no token (401), never the cookie's.
+    """
+    if not sends_authorization(request.headers):
+        return request.cookies.get(SESSION_COOKIE)
+    scheme, _, credentials = request.headers["authorization"].partition(" ")
+    token = credentials.strip()
+    if scheme.lower() != "bearer" or not token or any(char.isspace() for char in token):
+        return None
+    return token
 
 
 class StaffAuth:

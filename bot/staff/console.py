@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from bot.staff.auth import StaffAuth
+from tickets import holidays
 from tickets.accounts import StaffIdentity
 from tickets.models import StaffRole
 from tickets.routing import Router
@@ -112,6 +113,7 @@ def console_router(templates: Jinja2Templates, auth: StaffAuth, routes: Router |
             "user": (who.display_name or who.username) if who else None,
             "can_handle": who is not None and who.role in (StaffRole.admin, StaffRole.staff),
             "labels": labels,
+            "holiday_warning": holidays.staff_warning() if who else None,
             **context,
         }
         return templates.TemplateResponse(template, values, headers=PAGE_HEADERS)

@@ -10,6 +10,7 @@ ticket's status does not allow, 422 for missing details.
 from __future__ import annotations
 
 import logging
+import re
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Iterator, List
@@ -30,6 +31,7 @@ from tickets.staff_schemas import AuditView, PostView, QueueFilter, Recipient, T
 logger = logging.getLogger(__name__)
 
 HANDOFF_SLOT = "handoff_active"
+TICKET_NUMBER = re.compile(r"GD\d{8}-\d{4}")
 RATING_SLOT = "rating_ticket"
 
 
@@ -331,9 +333,14 @@ def tickets_router(auth: StaffAuth, desk: StaffDesk, accounts: AccountService, s
             return desk.audit_log(limit=limit)
 
     @router.get("/messages/pending", response_model=List[PendingMessage])
-    def pending(_: StaffIdentity = handler) -> List[PendingMessage]:
-        """Messages that wait for their resident to write again (out of the channel's reply window)."""
-        return [
+    def pending(who: StaffIdentity = handler) -> List[PendingMessage]:
+        """Messages that wait for their resident to write again (out of the channel's reply window).
+
+        They carry what staff wrote to a resident (name, flat, phone), so staff of a department or
+        grid see only those about tickets they handle; a message that names no ticket only those
+        who see every ticket.
+        """
+        messages = [
             PendingMessage(
                 id=item.id,
                 channel=item.channel,
@@ -344,5 +351,11 @@ def tickets_router(auth: StaffAuth, desk: StaffDesk, accounts: AccountService, s
             )
             for item in outbox.pending_messages(desk.tickets.database_url)
         ]
+        if desk.sees_every_ticket(who):
+            return messages
+        named = {message.id: set(TICKET_NUMBER.findall(message.text.upper())) for message in messages}
+        with http_errors():
+            handled = desk.handled_numbers(who, set().union(*named.values()))
+        return [message for message in messages if named[message.id] and named[message.id] <= handled]
 
     return router

@@ -541,3 +541,35 @@ def test_a_residents_own_report_is_published_by_building_not_by_flat(client, sto
     [request] = client.get(f"/open311/v2/requests/{number}.json").json()
     assert request["address"] == "3栋"
     assert "501" not in client.get("/open311/v2/requests.json").text
+
+
+@pytest.mark.security
+def test_names_flats_and_id_numbers_written_in_the_text_are_not_published(client, store):
+    """The resident gave no name field, but wrote name, flat, phone and ID card into the message."""
+    written = "5栋2单元501的水管爆了，我是王小明，电话13812345678，身份证32010219900101123X，楼下李阿姨家也漏"
+    ticket = store.open_ticket(
+        TicketCreate(
+            kind=TicketKind.complaint,
+            title=written[:20],
+            description=written,
+            address="5栋2单元501",
+            channel="wechat",
+            sender_id=SENDER,
+        )
+    )
+    referred_to = "区水务局（联系人：赵建国 13912345678）"
+    change_ticket(store, ticket.number, status=TicketStatus.referred, referred_to=referred_to)
+    by_city = filed_number(client, address_string="幸福小区5栋2单元501", description="我叫刘德华，1502室门口")
+    published = "\n".join(
+        client.get(f"{V2}/requests/{number}.{fmt}").text
+        for number in (ticket.number, by_city)
+        for fmt in ("json", "xml")
+    )
+    for secret in ("王小明", "小明", "李", "2单元", "501", "13812345678", "13912345678", "赵建国", "刘德华", "1502"):
+        assert secret not in published, secret
+    assert "32010219900101123X" not in published and "123X" not in published
+    [request] = client.get(f"{V2}/requests/{ticket.number}.json").json()
+    assert request["description"].startswith("5栋") and "水管爆了" in request["description"]
+    assert request["status_notes"].startswith("referred: 区水务局")
+    [filed] = client.get(f"{V2}/requests/{by_city}.json").json()
+    assert filed["address"].startswith("幸福小区5栋")
