@@ -47,9 +47,7 @@ def fire(alerts: DutyAlerts) -> str:
 
 
 def routes(views, state=None):
-    return sorted(
-        (view.route.value, view.target, view.level) for view in views if state is None or view.state is state
-    )
+    return sorted((view.route.value, view.target, view.level) for view in views if state is None or view.state is state)
 
 
 def test_an_emergency_is_stored_with_its_alarm_for_the_first_person_on_duty(alerts):
