@@ -1,8 +1,9 @@
 """The duty alarm in the staff API: the console's open alarms, acknowledging, the duty roster.
 
 ``GET /api/alerts`` is what every console page polls; ``wait`` seconds make it a long poll that
-answers as soon as an alarm newer than ``after`` is open, so a page raises a new alarm within a
-second. Acknowledging is audited and stops the escalation.
+answers as soon as the open alarms differ from the ones the page ``shown`` (a new emergency, or
+one acknowledged elsewhere), so every page raises or clears an alarm within a second.
+Acknowledging is audited and stops the escalation.
 """
 
 from __future__ import annotations
@@ -35,15 +36,16 @@ def alerts_router(auth: StaffAuth, alerts: DutyAlerts) -> APIRouter:
 
     @router.get("/alerts", response_model=List[AlertView])
     async def alarms(
-        after: int = Query(0, ge=0),
+        shown: str = Query("", max_length=2000, regex=r"^[0-9,]*$"),
         wait: float = Query(0, ge=0, le=25),
         _: StaffIdentity = handler,
     ) -> List[AlertView]:
         """The emergencies nobody has acknowledged yet, oldest first."""
+        known = {int(part) for part in shown.split(",") if part}
         deadline = asyncio.get_running_loop().time() + wait
         while True:
             found = await asyncio.to_thread(open_alarms)
-            if any(alarm.id > after for alarm in found) or asyncio.get_running_loop().time() >= deadline:
+            if {alarm.id for alarm in found} != known or asyncio.get_running_loop().time() >= deadline:
                 return found
             await asyncio.sleep(LONG_POLL_STEP_SECONDS)
 

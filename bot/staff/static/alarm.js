@@ -1,5 +1,5 @@
 // 社区通 staff console: the duty alarm. Every open console page long-polls /api/alerts for the
-// emergencies nobody has acknowledged, shows them in a banner with a "确认收到" button, sounds a
+// emergencies nobody has acknowledged (answered at once when they differ from those shown), shows them in a banner with a "确认收到" button, sounds a
 // beep until one is acknowledged and raises a browser notification for each new one. Browsers
 // allow notifications and sound only after the user did something on the page, so the banner
 // offers a button for that. Texts go in with textContent only: titles come from residents.
@@ -126,7 +126,8 @@
 
   async function poll() {
     try {
-      const alarms = await call("GET", "/api/alerts?after=" + newest + "&wait=" + WAIT_SECONDS);
+      const shown = open.map((alarm) => alarm.id).join(",");
+      const alarms = await call("GET", "/api/alerts?shown=" + shown + "&wait=" + WAIT_SECONDS);
       const fresh = alarms.filter((alarm) => alarm.id > newest);
       fresh.forEach(notify);
       if (fresh.length) { beep(); }
