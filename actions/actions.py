@@ -510,13 +510,16 @@ class ActionHandleEmergency(Action):
                     transcript=fmt.transcript_of(tracker),
                 )
             )
-            number = opened.ticket.number
-            reached = await self.alerts.wait_for_delivery(number, wiring.settings().alert_confirm_seconds)
         except TicketStoreUnavailable:
             logger.error("emergency could not be stored; the resident already has the hotline")
             dispatcher.utter_message(response="utter_emergency_duty_phone", duty_phone=duty_phone)
             dispatcher.utter_message(response="utter_emergency_not_stored")
             return events
+        number = opened.ticket.number
+        try:
+            reached = await self.alerts.wait_for_delivery(number, wiring.settings().alert_confirm_seconds)
+        except TicketStoreUnavailable:  # stored, but whether anyone was reached cannot be known
+            reached = False
         if reached:
             dispatcher.utter_message(response="utter_emergency_duty_phone", duty_phone=duty_phone)
             dispatcher.utter_message(response="utter_emergency_ticket", number=number)
