@@ -86,3 +86,7 @@ def test_every_open_console_page_raises_the_alarm_and_one_acknowledgement_clears
     expect(second.locator("#alarm")).to_be_hidden()  # cleared by the long poll, not by a reload
     [console] = alerts.alerts_of(number)
     assert (console.state, console.acknowledged_by) == (AlertState.acknowledged, "admin")
+    # The emergency's page tells where its alarm went and who answered.
+    first.goto(f"{base_url}/tickets/{number}")
+    expect(first.locator("#ticket-alerts")).to_be_visible()
+    expect(first.locator("#ticket-alerts tbody td")).to_have_text(["工作台", "1", "已确认", "admin", "—"])

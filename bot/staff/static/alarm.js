@@ -141,4 +141,40 @@
   }
 
   poll();
+
+  // --- A ticket's own alerts (ticket page of an emergency) ------------------------------------
+
+  const ROUTES = { console: "工作台", duty_group: "值班群", gateway: "短信/电话", personal: "本人聊天" };
+  const STATES = {
+    pending: "发送中", delivered: "已送达", acknowledged: "已确认", escalated: "无人确认，已升级", failed: "发送失败",
+  };
+  const section = document.getElementById("ticket-alerts");
+  const ticket = document.getElementById("ticket");
+  if (section && ticket) {
+    const body = section.querySelector("tbody");
+    const path = "/api/tickets/" + encodeURIComponent(ticket.dataset.number) + "/alerts";
+    const row = (alert) => {
+      const tr = el("tr", null, "alert " + alert.state);
+      const to = ROUTES[alert.route] + (alert.staff_username ? "：" + alert.staff_username : "");
+      tr.append(
+        el("td", to),
+        el("td", String(alert.level + 1)),
+        el("td", STATES[alert.state] || alert.state),
+        el("td", alert.acknowledged_by || "—"),
+        el("td", alert.last_error || "—"),
+      );
+      return tr;
+    };
+    const load = async () => {
+      try {
+        const alerts = await call("GET", path);
+        body.replaceChildren.apply(body, alerts.map(row));
+        section.hidden = alerts.length === 0;
+      } catch (error) {
+        if (error.status === 401 || error.status === 403 || error.status === 404) { return; }
+      }
+      setTimeout(load, 10000);
+    };
+    load();
+  }
 })();
