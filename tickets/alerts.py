@@ -291,12 +291,21 @@ class DutyAlerts:
         logger.error("alert %s failed for good: %s", alert_id, error)
 
     def escalate_due(self) -> List[int]:
-        """Alert the next person for every emergency nobody acknowledged in time; the new alerts' ids."""
+        """Alert the next person for every open emergency nobody acknowledged in time; the new alerts' ids.
+
+        A ticket staff finished (resolved, referred, …) without acknowledging raises no more alarms.
+        """
         now = self.clock()
         created: List[int] = []
         with self._session() as session:
             consoles = session.execute(
-                select(Alert).where(Alert.route == AlertRoute.console, Alert.state.in_(OPEN_STATES))
+                select(Alert)
+                .join(Ticket, Ticket.id == Alert.ticket_id)
+                .where(
+                    Alert.route == AlertRoute.console,
+                    Alert.state.in_(OPEN_STATES),
+                    Ticket.status.in_(repo.OPEN_STATUSES),
+                )
             ).scalars()
             for console in list(consoles):
                 since = console.escalated_at or console.created_at
@@ -327,13 +336,18 @@ class DutyAlerts:
     # The console -----------------------------------------------------------------------------
 
     def console_alarms(self) -> List[AlertView]:
-        """The alarms still open, oldest first; a page that fetches one has shown it (delivered)."""
+        """The alarms of open emergencies nobody acknowledged, oldest first; a page that fetches one
+        has shown it (delivered)."""
         now = self.clock()
         with self._session() as session:
             rows = session.execute(
                 select(Alert, Ticket)
                 .join(Ticket, Ticket.id == Alert.ticket_id)
-                .where(Alert.route == AlertRoute.console, Alert.state.in_(OPEN_STATES))
+                .where(
+                    Alert.route == AlertRoute.console,
+                    Alert.state.in_(OPEN_STATES),
+                    Ticket.status.in_(repo.OPEN_STATUSES),
+                )
                 .order_by(Alert.id)
             ).all()
             for alert, _ in rows:

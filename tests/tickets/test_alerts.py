@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tickets.accounts import AccountService
 from tickets.alert_models import AlertRoute, AlertState
 from tickets.alerts import AlertPolicy, DutyAlerts, DutyMemberIn
 from tickets.db import session_scope
-from tickets.models import AuditEntry, TicketEvent, TicketKind
+from tickets.models import AuditEntry, Ticket, TicketEvent, TicketKind, TicketStatus
 from tickets.schemas import TicketCreate
 
 POLICY = AlertPolicy(gateway=True, duty_group="telegram:-1001", escalate_after=timedelta(minutes=3))
@@ -116,6 +116,15 @@ def test_acknowledging_stops_the_alarm_and_is_audited(alerts, accounts, clock):
         history = session.execute(select(TicketEvent.type, TicketEvent.actor)).all()
     assert ("li", "alert_ack", {"alert": gateway.id}) in audit
     assert ("alert_acknowledged", "staff:li") in history
+
+
+def test_an_emergency_staff_finished_raises_no_more_alarms(alerts, tickets, clock):
+    number = fire(alerts)
+    with session_scope(tickets.database_url) as session:
+        session.execute(update(Ticket).where(Ticket.number == number).values(status=TicketStatus.resolved))
+    assert alerts.console_alarms() == []
+    clock.now += timedelta(minutes=10)
+    assert alerts.escalate_due() == []
 
 
 def test_a_person_is_reached_only_when_a_reaching_route_took_the_alert(alerts):
