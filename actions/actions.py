@@ -24,6 +24,7 @@ from bot.nlp.timeparse import SHANGHAI
 from policy_kb.legal import GENERAL_TOPIC, LegalGuide
 from policy_kb.retrieval import Hit, KnowledgeBase
 from policy_kb.schema import ServiceEntry
+from tickets.alerts import DutyAlerts
 from tickets.errors import TicketNotFound, TicketStoreUnavailable
 from tickets.models import PostKind, TicketKind
 from tickets.routing import staff_on_duty
@@ -476,18 +477,29 @@ class ActionRelayToStaff(ServiceAction):
         return []
 
 
-class ActionHandleEmergency(ServiceAction):
-    """After the hotline (sent by Rasa itself, see GuardPolicy): the duty phone and an urgent ticket."""
+class ActionHandleEmergency(Action):
+    """After the hotline (sent by Rasa itself, see GuardPolicy): an urgent ticket that alarms the people
+    on duty; "已通知值班人员" only once an alert reached one of them, else: call the duty phone now."""
+
+    def __init__(self, tickets: TicketService | None = None, alerts: DutyAlerts | None = None) -> None:
+        self._tickets = tickets
+        self._alerts = alerts
+
+    @property
+    def alerts(self) -> DutyAlerts:
+        if self._alerts is None:
+            self._alerts = wiring.duty_alerts(self._tickets or wiring.ticket_service())
+        return self._alerts
 
     def name(self) -> str:
         return "action_handle_emergency"
 
-    def act(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         text = tracker.latest_message.get("text") or ""
-        dispatcher.utter_message(response="utter_emergency_duty_phone", duty_phone=wiring.settings().duty_phone)
+        duty_phone = wiring.settings().duty_phone
         events: List[EventType] = [ActiveLoop(None)]  # whatever form was running is over
         try:
-            ticket = self.tickets.open_ticket(
+            opened = self.alerts.open_emergency(
                 TicketCreate(
                     kind=TicketKind.emergency,
                     title=f"紧急求助：{text[:40]}",
@@ -500,9 +512,20 @@ class ActionHandleEmergency(ServiceAction):
             )
         except TicketStoreUnavailable:
             logger.error("emergency could not be stored; the resident already has the hotline")
+            dispatcher.utter_message(response="utter_emergency_duty_phone", duty_phone=duty_phone)
             dispatcher.utter_message(response="utter_emergency_not_stored")
             return events
-        dispatcher.utter_message(response="utter_emergency_ticket", number=ticket.number)
+        number = opened.ticket.number
+        try:
+            reached = await self.alerts.wait_for_delivery(number, wiring.settings().alert_confirm_seconds)
+        except TicketStoreUnavailable:  # stored, but whether anyone was reached cannot be known
+            reached = False
+        if reached:
+            dispatcher.utter_message(response="utter_emergency_duty_phone", duty_phone=duty_phone)
+            dispatcher.utter_message(response="utter_emergency_ticket", number=number)
+        else:
+            logger.error("emergency %s: nobody on duty reached in time; the resident is told to call", number)
+            dispatcher.utter_message(response="utter_emergency_not_notified", number=number, duty_phone=duty_phone)
         return events
 
 

@@ -11,8 +11,10 @@ import threading
 from functools import lru_cache
 
 from bot.settings import Settings, get_settings
+from bot.staff.alerting import alert_policy
 from policy_kb.reloading import ReloadingKnowledgeBase
 from policy_kb.retrieval import KnowledgeBase
+from tickets.alerts import DutyAlerts
 from tickets.service import TicketService
 
 logger = logging.getLogger(__name__)
@@ -29,6 +31,11 @@ def ticket_service() -> TicketService:
 def knowledge_base() -> KnowledgeBase:
     """Follows staff edits of the catalogue without a restart (see :mod:`policy_kb.reloading`)."""
     return ReloadingKnowledgeBase()
+
+
+def duty_alerts(tickets: TicketService) -> DutyAlerts:
+    """The duty alarm on ``tickets``, routed as the settings say (the staff service delivers it)."""
+    return DutyAlerts(tickets, alert_policy(get_settings()))
 
 
 def settings() -> Settings:

@@ -56,6 +56,17 @@ class Settings(BaseSettings):
     telegram_api_base: str = Field("https://api.telegram.org/bot", env="TELEGRAM_API_BASE")
     telegram_secret_token: str | None = Field(None, env="TELEGRAM_SECRET_TOKEN")
 
+    # The duty alarm (emergencies): an SMS/call gateway (unset: that route is skipped); the duty
+    # group's chat as channel:address (telegram:<chat id>, wechat:<openid>, or rest:<id> to read it
+    # in that conversation); minutes before an unacknowledged alarm goes to the next person on the
+    # roster; how long the emergency action waits for a delivery before telling the resident to
+    # call the duty phone instead.
+    alert_gateway_url: str | None = Field(None, env="ALERT_GATEWAY_URL")
+    alert_gateway_token: str | None = Field(None, env="ALERT_GATEWAY_TOKEN")
+    alert_duty_group: str | None = Field(None, env="ALERT_DUTY_GROUP", regex=r"^(telegram|wechat|rest):\S+$")
+    alert_escalate_minutes: float = Field(3.0, env="ALERT_ESCALATE_MINUTES", gt=0)
+    alert_confirm_seconds: float = Field(2.0, env="ALERT_CONFIRM_SECONDS", ge=0, le=10)
+
     public_rasa_url_override: str | None = Field(None, env="PUBLIC_RASA_URL")
     log_level: str = Field("INFO", env="LOG_LEVEL")
 

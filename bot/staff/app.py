@@ -24,6 +24,8 @@ from starlette_csrf import CSRFMiddleware
 from bot.delivery import dedupe
 from bot.delivery.proactive import ProactiveSender
 from bot.settings import Settings
+from bot.staff.alerting import AlertDispatcher, alert_policy, gateway_of
+from bot.staff.alerts_api import alerts_router
 from bot.staff.auth import SESSION_COOKIE, StaffAuth, login_router, sends_authorization
 from bot.staff.catalogue_api import catalogue_router
 from bot.staff.console import console_router
@@ -33,6 +35,7 @@ from bot.staff.tickets_api import tickets_router
 from bot.staff.webchat import chat_router
 from tickets import holidays
 from tickets.accounts import AccountService
+from tickets.alerts import DutyAlerts
 from tickets.db import get_engine
 from tickets.handling import StaffDesk
 from tickets.service import TicketService
@@ -112,6 +115,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     auth = StaffAuth(accounts)
     sender = ProactiveSender(settings)
+    alerts = DutyAlerts(tickets, alert_policy(settings))
     background: list[asyncio.Task] = []
 
     @app.on_event("startup")
@@ -120,6 +124,7 @@ def create_app(settings: Settings) -> FastAPI:
             await asyncio.to_thread(accounts.ensure_admin, settings.staff_admin_user, settings.staff_admin_password)
         background.append(asyncio.create_task(sender.keep_retrying()))
         background.append(asyncio.create_task(forget_old_claims(settings.database_url)))
+        background.append(asyncio.create_task(AlertDispatcher(alerts, sender, gateway_of(settings)).keep_running()))
 
     @app.on_event("shutdown")
     async def stop() -> None:
@@ -144,5 +149,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(tickets_router(auth, StaffDesk(tickets), accounts, sender))
     app.include_router(stats_router(auth, tickets, templates))
     app.include_router(open311_router(settings, tickets))
+    app.include_router(alerts_router(auth, alerts))
     app.include_router(console_router(templates, auth, tickets.router))
     return app

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -24,6 +26,9 @@ from actions.formatting import STATUS_NAMES
 from bot.nlp.timeparse import SHANGHAI
 from policy_kb.retrieval import BM25KnowledgeBase
 from tests.actions.helpers import BrokenStore, entity, responses, tracker
+from tickets.accounts import AccountService
+from tickets.alert_models import AlertRoute
+from tickets.alerts import AlertPolicy, DutyAlerts, DutyMemberIn
 from tickets.db import session_scope
 from tickets.models import Ticket, TicketStatus
 from tickets.service import TicketService
@@ -94,11 +99,47 @@ def test_an_emergency_ends_the_form_and_says_so_when_the_store_is_down():
     assert any(e["event"] == "active_loop" and e["name"] is None for e in events)
 
 
-def test_an_emergency_opens_an_urgent_ticket(store):
-    dispatcher, events = run(ActionHandleEmergency(tickets=store), text="我爸摔倒了起不来", intent="report_emergency")
+def deliver_first_gateway_alert(alerts: DutyAlerts) -> threading.Thread:
+    """What the staff service's loop does once the gateway took the alert, from another thread."""
+
+    def deliver() -> None:
+        for _ in range(100):
+            work = [w for w in alerts.claim_due() if w.route is AlertRoute.gateway]
+            if work:
+                alerts.mark_delivered(work[0].id)
+                return
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=deliver)
+    thread.start()
+    return thread
+
+
+def test_an_emergency_opens_an_urgent_ticket_and_says_duty_staff_know_once_an_alert_is_delivered(store):
+    AccountService(store.database_url, ensure_schema=store.ensure_schema).create_user("wang", "password-123")
+    alerts = DutyAlerts(store, AlertPolicy(gateway=True))
+    alerts.set_roster([DutyMemberIn(username="wang", phone="13800000001")])
+    delivering = deliver_first_gateway_alert(alerts)
+    dispatcher, events = run(
+        ActionHandleEmergency(tickets=store, alerts=alerts), text="我爸摔倒了起不来", intent="report_emergency"
+    )
+    delivering.join()
     assert responses(dispatcher) == ["utter_emergency_duty_phone", "utter_emergency_ticket"]
     assert store.tickets_of("resident-1")[0].priority == 0
     assert any(e["event"] == "active_loop" and e["name"] is None for e in events)  # any form is over
+
+
+def test_an_emergency_nobody_on_duty_was_reached_for_says_to_call_the_duty_phone(store):
+    dispatcher, events = run(
+        ActionHandleEmergency(tickets=store, alerts=DutyAlerts(store, AlertPolicy(gateway=True))),
+        text="厨房着火了",
+        intent="report_emergency",
+    )
+    [ticket] = store.tickets_of("resident-1")
+    assert responses(dispatcher) == ["utter_emergency_not_notified"]
+    assert dispatcher.messages[0]["number"] == ticket.number and dispatcher.messages[0]["duty_phone"]
+    assert ticket.priority == 0
+    assert any(e["event"] == "active_loop" and e["name"] is None for e in events)
 
 
 def test_a_handoff_opens_a_ticket_and_silences_the_bot(store):

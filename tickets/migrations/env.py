@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+import tickets.alert_models  # noqa: F401  (its tables are on the same metadata)
 from tickets.models import Base
 
 config = context.config
