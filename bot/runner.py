@@ -16,7 +16,7 @@ from typing import Dict, List
 
 import httpx
 
-from bot.settings import Settings
+from bot.settings import Settings, rasa_api_token
 from tickets.db import migrate
 
 logger = logging.getLogger(__name__)
@@ -81,6 +81,8 @@ class Service:
 
 def services(settings: Settings) -> List[Service]:
     host = settings.bind_host
+    # No --cors (browsers reach Rasa through the staff service), no --auth-token on the command line
+    # (`ps` shows it to every user): bot.rasa_cli passes RASA_API_TOKEN from the environment to Rasa.
     rasa_command = [
         str(BIN / "python"),
         "-m",
@@ -98,12 +100,9 @@ def services(settings: Settings) -> List[Service]:
         "--port",
         str(settings.rasa_port),
     ]
-    status_url = f"{settings.rasa_url}/status"
-    if settings.rasa_api_token:
-        rasa_command += ["--auth-token", settings.rasa_api_token]
-        status_url += f"?token={settings.rasa_api_token}"
     shared_env = {
         **settings.as_environment(),
+        "RASA_API_TOKEN": rasa_api_token(settings),
         "PYTHONPATH": str(ROOT),
         "HF_HUB_OFFLINE": "1",
         "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -119,7 +118,7 @@ def services(settings: Settings) -> List[Service]:
         Service(
             "rasa",
             rasa_command,
-            status_url,
+            f"{settings.rasa_url}/webhooks/rest/",  # no token needed; answers once the model is loaded
             env={
                 **shared_env,
                 **settings.lock_store_environment(),
@@ -217,6 +216,13 @@ def _login_hint(settings: Settings) -> str:
     return "no account yet: set STAFF_ADMIN_USER and STAFF_ADMIN_PASSWORD"
 
 
+def _token_hint(settings: Settings) -> str:
+    """Where the token is (never the token itself: this goes to terminals and logs)."""
+    if settings.rasa_api_token:
+        return "the value of RASA_API_TOKEN"
+    return f"in {Path(settings.rasa_api_token_file).resolve()} (readable by this user only)"
+
+
 def print_ready(settings: Settings) -> None:
     lines = [
         "",
@@ -227,7 +233,8 @@ def print_ready(settings: Settings) -> None:
         f"  Open311       {settings.staff_url}/open311/v2/services.json",
         f"  health        {settings.staff_url}/healthz",
         f'  REST channel  POST {settings.rasa_url}/webhooks/rest/webhook  {{"sender": ID, "message": TEXT}}',
-        f'  NLU parse     POST {settings.rasa_url}/model/parse  {{"text": TEXT}}',
+        f'  NLU parse     POST {settings.rasa_url}/model/parse?token=TOKEN  {{"text": TEXT}}',
+        f"  API token     {_token_hint(settings)}",
         f"  WeChat        {settings.rasa_url}/webhooks/wechat/webhook  "
         f"({_configured(settings.wechat_token, 'WECHAT_TOKEN')})",
         f"  Telegram      {settings.rasa_url}/webhooks/telegram/webhook  "
