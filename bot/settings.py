@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     telegram_api_base: str = Field("https://api.telegram.org/bot", env="TELEGRAM_API_BASE")
     telegram_secret_token: str | None = Field(None, env="TELEGRAM_SECRET_TOKEN")
 
+    # `python -m bot run`: each server's log, and the supervisor's state (restarts) that /healthz reports.
+    log_dir: str = Field("var/log", env="LOG_DIR")
+    supervisor_status_file: str = Field("var/supervisor.json", env="SUPERVISOR_STATUS_FILE")
+
     public_rasa_url_override: str | None = Field(None, env="PUBLIC_RASA_URL")
     log_level: str = Field("INFO", env="LOG_LEVEL")
 

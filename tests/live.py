@@ -30,6 +30,8 @@ def settings_for(workdir: Path, **overrides: Any) -> Settings:
         staff_port=free_port(),
         model_path=str(MODEL),
         rasa_api_token_file=str(workdir / "rasa_api.token"),
+        log_dir=str(workdir),
+        supervisor_status_file=str(workdir / "supervisor.json"),
         **overrides,
     )
 
