@@ -146,7 +146,7 @@ def services(settings: Settings) -> List[Service]:
                 "--log-level",
                 "warning",
             ],
-            f"{settings.staff_url}/healthz",
+            f"{settings.staff_url}/livez",  # the process itself: /healthz also judges the others
             env=shared_env,
         ),
     ]
