@@ -116,7 +116,8 @@ def services(settings: Settings) -> List[Service]:
             "actions",
             [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
             f"http://{host}:{settings.action_port}/health",
-            env=shared_env,
+            # rasa_sdk listens on SANIC_HOST, else on every address: its webhook runs any action for any resident.
+            env={**shared_env, "SANIC_HOST": host},
         ),
         Service(
             "rasa",

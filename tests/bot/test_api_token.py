@@ -57,3 +57,8 @@ def test_rasa_run_always_gets_a_token(tmp_path, monkeypatch):
     assert argv == ["rasa", "run", "--enable-api", "--auth-token", (tmp_path / "rasa_api.token").read_text()]
     assert with_auth_token(["rasa", "run", "--auth-token", "given"]) == ["rasa", "run", "--auth-token", "given"]
     assert with_auth_token(["rasa", "train"]) == ["rasa", "train"]
+
+
+def test_the_action_server_listens_only_where_the_settings_say():
+    [actions] = [service for service in services(Settings(bind_host="127.0.0.1")) if service.name == "actions"]
+    assert actions.env["SANIC_HOST"] == "127.0.0.1"  # rasa_sdk's own default is 0.0.0.0
