@@ -183,7 +183,7 @@ def run(settings: Settings) -> int:
                 logger.error("%s exited during start; see %s", dead[0], log_dir / f"{dead[0]}.log")
                 return 1
             if time.monotonic() > deadline:
-                logger.error("not healthy after %ss: %s", START_TIMEOUT_SECONDS, supervisor.status_file)
+                logger.error("not healthy after %ss: %s", START_TIMEOUT_SECONDS, supervisor.not_healthy())
                 return 1
             supervisor.check()
             time.sleep(CHECK_EVERY_SECONDS)

@@ -84,8 +84,11 @@ class Supervisor:
             self._start(watched)
         self.write_status()
 
+    def not_healthy(self) -> List[str]:
+        return [watched.service.name for watched in self.watched if watched.state != RUNNING]
+
     def all_healthy(self) -> bool:
-        return all(watched.state == RUNNING for watched in self.watched)
+        return not self.not_healthy()
 
     def died_while_starting(self) -> List[str]:
         """Services that exited before they were ever healthy (a port taken, a broken model …)."""
