@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import platform
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -33,7 +34,7 @@ from typing import Any, Dict, List, Tuple
 from bench.load import parse_load, peak_memory_mb, run_load, timed_turns
 from bench.stack import stop, wait_healthy
 from bot.runner import ROOT, Service, free_port, services
-from bot.settings import Settings
+from bot.settings import Settings, rasa_api_token
 from tickets.db import migrate
 
 logger = logging.getLogger("bench")
@@ -158,7 +159,7 @@ def bench_speed(**overrides: Any) -> Dict[str, Any]:
             ticket_turn = asyncio.run(timed_turns(settings.rasa_url, TICKET_TURN, repeats=20))
             kb_turn = asyncio.run(timed_turns(settings.rasa_url, KB_TURN, repeats=40))
             concurrent = asyncio.run(run_load(settings.rasa_url, SCRIPT, CONVERSATIONS, CONCURRENCY))
-            parse = _parse_figures(settings.rasa_url)
+            parse = _parse_figures(settings.rasa_url, rasa_api_token(settings))
             memory = {service.name: peak_memory_mb(service.process.pid) for service in running}
         finally:
             stop(running)
@@ -173,11 +174,11 @@ def bench_speed(**overrides: Any) -> Dict[str, Any]:
     }
 
 
-def _parse_figures(rasa_url: str) -> Dict[str, Any]:
+def _parse_figures(rasa_url: str, token: str) -> Dict[str, Any]:
     """``/model/parse`` over HTTP: one request at a time, and 32 at a time."""
     return {
-        "sequential": asyncio.run(parse_load(rasa_url, SCRIPT, repeats=20, concurrency=1)),
-        "concurrent_32": asyncio.run(parse_load(rasa_url, SCRIPT, repeats=40, concurrency=CONCURRENCY)),
+        "sequential": asyncio.run(parse_load(rasa_url, token, SCRIPT, repeats=20, concurrency=1)),
+        "concurrent_32": asyncio.run(parse_load(rasa_url, token, SCRIPT, repeats=40, concurrency=CONCURRENCY)),
     }
 
 
@@ -196,12 +197,13 @@ def bench_workers() -> Dict[str, Any]:
 def _serve_bare(project: Path, script: List[str], workdir: Path) -> Dict[str, Any]:
     """Serve the model trained in ``project`` with plain `rasa run` and measure it like ours."""
     port = free_port()
+    token = secrets.token_urlsafe(32)  # its API is closed too, like ours (bot.rasa_cli passes it to Rasa)
     server = Service(
         f"bare-{project.name}",
         [PYTHON, "-m", "bot.rasa_cli", "run", "--enable-api", "--interface", "127.0.0.1", "--port", str(port)]
         + ["--model", "models"],
-        f"http://127.0.0.1:{port}/status",
-        env={"PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"},
+        f"http://127.0.0.1:{port}/webhooks/rest/",
+        env={"PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "RASA_API_TOKEN": token},
         cwd=project,
     )
     server.start(workdir)
@@ -211,7 +213,7 @@ def _serve_bare(project: Path, script: List[str], workdir: Path) -> Dict[str, An
         return {
             "sequential": asyncio.run(run_load(url, script, conversations=20, concurrency=1)),
             "concurrent_32": asyncio.run(run_load(url, script, CONVERSATIONS, CONCURRENCY)),
-            "parse": _parse_figures(url),
+            "parse": _parse_figures(url, token),
             "peak_memory_mb": peak_memory_mb(server.process.pid),
         }
     finally:

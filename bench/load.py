@@ -58,9 +58,11 @@ async def run_load(rasa_url: str, script: Sequence[str], conversations: int, con
     return {"turns": len(latencies), "turns_per_second": len(latencies) / elapsed, **_latency_figures(latencies)}
 
 
-async def parse_load(rasa_url: str, messages: Sequence[str], repeats: int, concurrency: int) -> Dict[str, float]:
+async def parse_load(
+    rasa_url: str, token: str, messages: Sequence[str], repeats: int, concurrency: int
+) -> Dict[str, float]:
     """``/model/parse`` of every message ``repeats`` times, ``concurrency`` requests at a time."""
-    url = f"{rasa_url}/model/parse"
+    url = f"{rasa_url}/model/parse?token={token}"
     latencies: List[float] = []
 
     async def parse(client: httpx.AsyncClient, message: str) -> None:

@@ -11,12 +11,18 @@ checks the *schema* against its meta-schema: about 18 ms of CPU per action call
 on this machine, 40% of the Rasa server's time in a turn. The replacement below
 checks each schema once per process and then validates exactly as before (same
 errors, same messages): under a millisecond.
+
+``run`` without ``--auth-token`` takes Rasa's API token from the settings (RASA_API_TOKEN, else
+the token file, see :func:`bot.settings.rasa_api_token`): the HTTP API is never open, and the
+token reaches Rasa without showing on the command line, which every user of the machine can
+read in ``ps``.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 from typing import Any
 
@@ -59,6 +65,15 @@ def validate_checking_schema_once(instance: Any, schema: Any, cls: Any = None, *
         raise error
 
 
+def with_auth_token(argv: list[str]) -> list[str]:
+    """``argv`` of ``rasa run`` with ``--auth-token`` from the settings added when not given."""
+    if argv[1:2] != ["run"] or argv[2:3] == ["actions"] or "--auth-token" in argv:
+        return argv
+    from bot.settings import get_settings, rasa_api_token
+
+    return [*argv, "--auth-token", rasa_api_token(get_settings())]
+
+
 rasa.telemetry.initialize_error_reporting = _no_error_reporting
 # Rasa's call sites look the function up on the package at call time (`from jsonschema import validate`).
 jsonschema.validate = validate_checking_schema_once
@@ -66,4 +81,5 @@ jsonschema.validate = validate_checking_schema_once
 log_redaction.install()
 
 if __name__ == "__main__":
+    sys.argv = with_auth_token(sys.argv)
     rasa.__main__.main()

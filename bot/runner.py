@@ -1,5 +1,6 @@
 """`make run`: start the action server, the Rasa server and the staff/web service,
-wait until each is healthy, print where to chat, and stop them all together."""
+wait until each is healthy, print where to chat, restart any that dies (bot/supervisor.py),
+and stop them all together on Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from typing import Dict, List
 
 import httpx
 
-from bot.settings import Settings
+from bot.settings import Settings, rasa_api_token
+from bot.supervisor import Supervisor
 from tickets.db import migrate
 
 logger = logging.getLogger(__name__)
@@ -25,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 START_TIMEOUT_SECONDS = 240
 STOP_GRACE_SECONDS = 15
+CHECK_EVERY_SECONDS = 0.5
 
 
 def free_port() -> int:
@@ -81,6 +84,8 @@ class Service:
 
 def services(settings: Settings) -> List[Service]:
     host = settings.bind_host
+    # No --cors (browsers reach Rasa through the staff service), no --auth-token on the command line
+    # (`ps` shows it to every user): bot.rasa_cli passes RASA_API_TOKEN from the environment to Rasa.
     rasa_command = [
         str(BIN / "python"),
         "-m",
@@ -98,12 +103,9 @@ def services(settings: Settings) -> List[Service]:
         "--port",
         str(settings.rasa_port),
     ]
-    status_url = f"{settings.rasa_url}/status"
-    if settings.rasa_api_token:
-        rasa_command += ["--auth-token", settings.rasa_api_token]
-        status_url += f"?token={settings.rasa_api_token}"
     shared_env = {
         **settings.as_environment(),
+        "RASA_API_TOKEN": rasa_api_token(settings),
         "PYTHONPATH": str(ROOT),
         "HF_HUB_OFFLINE": "1",
         "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -114,12 +116,13 @@ def services(settings: Settings) -> List[Service]:
             "actions",
             [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
             f"http://{host}:{settings.action_port}/health",
-            env=shared_env,
+            # rasa_sdk listens on SANIC_HOST, else on every address: its webhook runs any action for any resident.
+            env={**shared_env, "SANIC_HOST": host},
         ),
         Service(
             "rasa",
             rasa_command,
-            status_url,
+            f"{settings.rasa_url}/webhooks/rest/",  # no token needed; answers once the model is loaded
             env={
                 **shared_env,
                 **settings.lock_store_environment(),
@@ -144,18 +147,18 @@ def services(settings: Settings) -> List[Service]:
                 "--log-level",
                 "warning",
             ],
-            f"{settings.staff_url}/healthz",
+            f"{settings.staff_url}/livez",  # the process itself: /healthz also judges the others
             env=shared_env,
         ),
     ]
 
 
 def run(settings: Settings) -> int:
-    """Run everything until a signal or until one service dies; returns the exit code."""
+    """Run everything until a signal; returns the exit code (1 when a service cannot start at all)."""
     if not Path(settings.model_path).exists():
         logger.error("no trained model at %s: run `make run`, which trains first", settings.model_path)
         return 2
-    log_dir = ROOT / "var" / "log"
+    log_dir = Path(settings.log_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
     Path(settings.tracker_db).parent.mkdir(parents=True, exist_ok=True)
     migrate(settings.database_url)
@@ -170,41 +173,29 @@ def run(settings: Settings) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
 
-    running = services(settings)
-    for service in running:
-        service.start(log_dir)
-    code = 0
+    supervisor = Supervisor(services(settings), log_dir, Path(settings.supervisor_status_file))
+    supervisor.start_all()
     try:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        waiting = list(running)
-        while waiting and not stopping:
-            dead = [service for service in running if service.exited() is not None]
+        while not stopping and not supervisor.all_healthy():
+            dead = supervisor.died_while_starting()
             if dead:
-                logger.error("%s exited during start; see var/log/%s.log", dead[0].name, dead[0].name)
+                logger.error("%s exited during start; see %s", dead[0], log_dir / f"{dead[0]}.log")
                 return 1
             if time.monotonic() > deadline:
-                logger.error("not healthy after %ss: %s", START_TIMEOUT_SECONDS, [s.name for s in waiting])
+                logger.error("not healthy after %ss: %s", START_TIMEOUT_SECONDS, supervisor.not_healthy())
                 return 1
-            waiting = [service for service in waiting if not service.healthy()]
-            time.sleep(0.5)
-        if stopping:
-            return 0
-        print_ready(settings)
+            supervisor.check()
+            time.sleep(CHECK_EVERY_SECONDS)
+        if not stopping:
+            print_ready(settings)
         while not stopping:
-            dead = [service for service in running if service.exited() is not None]
-            if dead:
-                logger.error("%s stopped unexpectedly; see var/log/%s.log", dead[0].name, dead[0].name)
-                code = 1
-                break
-            time.sleep(0.5)
+            supervisor.check()
+            time.sleep(CHECK_EVERY_SECONDS)
     finally:
-        for service in running:
-            service.stop()
-        deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for service in running:
-            service.wait_or_kill(deadline)
+        supervisor.stop_all(STOP_GRACE_SECONDS)
         logger.info("all services stopped")
-    return code
+    return 0
 
 
 def _configured(value: str | None, setting: str) -> str:
@@ -217,6 +208,13 @@ def _login_hint(settings: Settings) -> str:
     return "no account yet: set STAFF_ADMIN_USER and STAFF_ADMIN_PASSWORD"
 
 
+def _token_hint(settings: Settings) -> str:
+    """Where the token is (never the token itself: this goes to terminals and logs)."""
+    if settings.rasa_api_token:
+        return "the value of RASA_API_TOKEN"
+    return f"in {Path(settings.rasa_api_token_file).resolve()} (readable by this user only)"
+
+
 def print_ready(settings: Settings) -> None:
     lines = [
         "",
@@ -227,12 +225,14 @@ def print_ready(settings: Settings) -> None:
         f"  Open311       {settings.staff_url}/open311/v2/services.json",
         f"  health        {settings.staff_url}/healthz",
         f'  REST channel  POST {settings.rasa_url}/webhooks/rest/webhook  {{"sender": ID, "message": TEXT}}',
-        f'  NLU parse     POST {settings.rasa_url}/model/parse  {{"text": TEXT}}',
+        f'  NLU parse     POST {settings.rasa_url}/model/parse?token=TOKEN  {{"text": TEXT}}',
+        f"  API token     {_token_hint(settings)}",
         f"  WeChat        {settings.rasa_url}/webhooks/wechat/webhook  "
         f"({_configured(settings.wechat_token, 'WECHAT_TOKEN')})",
         f"  Telegram      {settings.rasa_url}/webhooks/telegram/webhook  "
         f"({_configured(settings.telegram_token, 'TELEGRAM_TOKEN')})",
-        f"  logs          {ROOT / 'var' / 'log'}",
+        f"  logs          {Path(settings.log_dir).resolve()}",
+        f"  restarts      {Path(settings.supervisor_status_file).resolve()}",
         "",
     ]
     print("\n".join(lines), flush=True)

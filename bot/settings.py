@@ -6,11 +6,17 @@ variables, so the README's table of settings is the whole truth.
 
 from __future__ import annotations
 
+import logging
+import os
+import secrets
 from functools import lru_cache
+from pathlib import Path
 from typing import Dict
 from urllib.parse import urlsplit
 
 from pydantic import BaseSettings, Field, root_validator, validator
+
+logger = logging.getLogger(__name__)
 
 
 class Settings(BaseSettings):
@@ -21,7 +27,9 @@ class Settings(BaseSettings):
     rasa_port: int = Field(5005, env="RASA_PORT")
     action_port: int = Field(5055, env="ACTION_PORT")
     staff_port: int = Field(8000, env="STAFF_PORT")
+    # Rasa's HTTP API always needs a token: this one, else the one kept in the file (made on first start).
     rasa_api_token: str | None = Field(None, env="RASA_API_TOKEN")
+    rasa_api_token_file: str = Field("var/rasa_api.token", env="RASA_API_TOKEN_FILE")
     model_path: str = Field("models/current.tar.gz", env="MODEL_PATH")
     tracker_db: str = Field("var/trackers.db", env="TRACKER_DB")
     # Rasa server processes (Sanic workers). More than one needs Redis as Rasa's lock store, so that
@@ -66,6 +74,10 @@ class Settings(BaseSettings):
     alert_duty_group: str | None = Field(None, env="ALERT_DUTY_GROUP", regex=r"^(telegram|wechat|rest):\S+$")
     alert_escalate_minutes: float = Field(3.0, env="ALERT_ESCALATE_MINUTES", gt=0)
     alert_confirm_seconds: float = Field(2.0, env="ALERT_CONFIRM_SECONDS", ge=0, le=10)
+
+    # `python -m bot run`: each server's log, and the supervisor's state (restarts) that /healthz reports.
+    log_dir: str = Field("var/log", env="LOG_DIR")
+    supervisor_status_file: str = Field("var/supervisor.json", env="SUPERVISOR_STATUS_FILE")
 
     public_rasa_url_override: str | None = Field(None, env="PUBLIC_RASA_URL")
     log_level: str = Field("INFO", env="LOG_LEVEL")
@@ -147,3 +159,45 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The validated settings of this process (read once)."""
     return Settings()
+
+
+def rasa_api_token(settings: Settings) -> str:
+    """The token Rasa's HTTP API requires: RASA_API_TOKEN, else the one kept in RASA_API_TOKEN_FILE,
+    else a new random one written there (mode 0600) so that the API is never open.
+
+    The file appears complete or not at all (written aside, then linked into place), and when two
+    processes start at once the first link wins and both use its token.
+    """
+    if settings.rasa_api_token:
+        return settings.rasa_api_token
+    path = Path(settings.rasa_api_token_file)
+    kept = _read_token(path)
+    if kept:
+        return kept
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="ascii") as draft_file:
+            draft_file.write(token)
+            draft_file.flush()
+            os.fsync(draft_file.fileno())
+        if path.exists():  # empty: replaced; nobody can have used an empty token
+            os.replace(draft, path)
+        else:
+            try:
+                os.link(draft, path)
+            except FileExistsError:  # another process made it a moment ago: use theirs
+                return _read_token(path) or token
+    finally:
+        draft.unlink(missing_ok=True)
+    logger.info("made a new Rasa API token in %s", path)
+    return token
+
+
+def _read_token(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="ascii").strip() or None
+    except FileNotFoundError:
+        return None

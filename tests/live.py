@@ -7,13 +7,13 @@ import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, List
+from typing import Any, Dict, Iterator, List
 
 import httpx
 import pytest
 
 from bot.runner import ROOT, Service, free_port, services
-from bot.settings import Settings
+from bot.settings import Settings, rasa_api_token
 from tickets.db import migrate
 
 MODEL = ROOT / "models" / "current.tar.gz"
@@ -29,8 +29,16 @@ def settings_for(workdir: Path, **overrides: Any) -> Settings:
         action_port=free_port(),
         staff_port=free_port(),
         model_path=str(MODEL),
+        rasa_api_token_file=str(workdir / "rasa_api.token"),
+        log_dir=str(workdir),
+        supervisor_status_file=str(workdir / "supervisor.json"),
         **overrides,
     )
+
+
+def api_params(settings: Settings) -> Dict[str, str]:
+    """The query parameters every call to Rasa's HTTP API needs (its token, from where the stack keeps it)."""
+    return {"token": rasa_api_token(settings)}
 
 
 @contextmanager

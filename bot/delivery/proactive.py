@@ -24,7 +24,7 @@ from urllib.parse import quote
 import httpx
 
 from bot.delivery import outbox
-from bot.settings import Settings
+from bot.settings import Settings, rasa_api_token
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ class ProactiveSender:
     def __init__(self, settings: Settings) -> None:
         self.database_url = settings.database_url
         self._base = settings.rasa_url
-        self._token = {"token": settings.rasa_api_token} if settings.rasa_api_token else {}
+        self._token = {"token": rasa_api_token(settings)}
 
     async def send(
         self,

@@ -13,10 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import text
 from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
 from starlette_csrf import CSRFMiddleware
@@ -29,14 +27,13 @@ from bot.staff.alerts_api import alerts_router
 from bot.staff.auth import SESSION_COOKIE, StaffAuth, login_router, sends_authorization
 from bot.staff.catalogue_api import catalogue_router
 from bot.staff.console import console_router
+from bot.staff.health import health_router
 from bot.staff.open311 import open311_router
 from bot.staff.stats import stats_router
 from bot.staff.tickets_api import tickets_router
 from bot.staff.webchat import chat_router
-from tickets import holidays
 from tickets.accounts import AccountService
 from tickets.alerts import DutyAlerts
-from tickets.db import get_engine
 from tickets.handling import StaffDesk
 from tickets.service import TicketService
 
@@ -131,18 +128,7 @@ def create_app(settings: Settings) -> FastAPI:
         for task in background:
             task.cancel()
 
-    @app.get("/healthz")
-    def healthz() -> JSONResponse:
-        """200 when the ticket store answers; 503 (and why) when it does not. ``holiday_warning``
-        says when the coming weeks lack a holiday table (deadlines then count Monday to Friday)."""
-        try:
-            with get_engine(settings.database_url).connect() as connection:
-                connection.execute(text("SELECT 1"))
-        except Exception as exc:  # any failure means unhealthy; the reason goes to the log
-            logger.warning("health check failed: %s", exc.__class__.__name__)
-            return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "up", "holiday_warning": holidays.staff_warning()})
-
+    app.include_router(health_router(settings))
     app.include_router(chat_router(settings, templates))
     app.include_router(login_router(auth, secure_cookies=settings.staff_secure_cookies))
     app.include_router(catalogue_router(auth, tickets))

@@ -15,4 +15,6 @@ def build() -> FastAPI:
     log_redaction.install()
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request's URL at INFO, and calls to Rasa's API carry its token in the URL.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     return create_app(settings)

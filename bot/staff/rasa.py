@@ -10,7 +10,7 @@ from typing import Any, Dict, List
 
 import httpx
 
-from bot.settings import Settings
+from bot.settings import Settings, rasa_api_token
 
 TIMEOUT_SECONDS = 15
 
@@ -20,7 +20,7 @@ class RasaClient:
 
     def __init__(self, settings: Settings) -> None:
         self._base = settings.rasa_url
-        self._token = {"token": settings.rasa_api_token} if settings.rasa_api_token else {}
+        self._token = {"token": rasa_api_token(settings)}
 
     async def say(self, sender: str, message: str) -> List[Dict[str, Any]]:
         """One message through Rasa's REST channel; its answers."""

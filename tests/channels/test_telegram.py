@@ -26,7 +26,7 @@ from bot.delivery.tables import OutboxMessage, utcnow
 from bot.runner import ROOT
 from bot.settings import Settings
 from tests.channels.fake_telegram import BOT_USER, FakeBotApi
-from tests.live import rest_answers, running_assistant, settings_for
+from tests.live import api_params, rest_answers, running_assistant, settings_for
 from tickets.models import TicketKind
 from tickets.schemas import TicketCreate
 from tickets.service import TicketService
@@ -186,7 +186,7 @@ def test_rasa_can_message_a_telegram_resident_proactively(assistant, telegram_ap
     """What staff replies and ticket updates use: Rasa's trigger_intent with output_channel=telegram."""
     response = httpx.post(
         f"{assistant.rasa_url}/conversations/{resident.chat_id}/trigger_intent",
-        params={"output_channel": "telegram"},
+        params={"output_channel": "telegram", **api_params(assistant)},
         json={"name": "greet"},
         timeout=60,
     )

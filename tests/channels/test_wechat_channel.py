@@ -18,6 +18,7 @@ from bot.delivery import outbox, pending_messages
 from bot.delivery.tokens import cached_token
 from tests.channels.conftest import APP_ID, WeChatStack
 from tests.channels.wechat_fakes import message_xml
+from tests.live import api_params
 from tickets.db import session_scope
 from tickets.models import Ticket
 from tickets.service import TicketService
@@ -42,7 +43,9 @@ def say(wechat: WeChatStack, openid: str, content: str) -> dict | None:
 
 def user_texts(wechat: WeChatStack, openid: str) -> List[str]:
     """What Rasa recorded the resident as saying (proves whether a message was processed)."""
-    tracker = httpx.get(f"{wechat.settings.rasa_url}/conversations/{openid}/tracker", timeout=30).json()
+    tracker = httpx.get(
+        f"{wechat.settings.rasa_url}/conversations/{openid}/tracker", params=api_params(wechat.settings), timeout=30
+    ).json()
     return [event.get("text") for event in tracker.get("events", []) if event["event"] == "user"]
 
 
@@ -267,7 +270,7 @@ def test_rasa_can_send_proactively_through_the_wechat_output_channel(wechat):
     openid = wechat.resident()
     response = httpx.post(
         f"{wechat.settings.rasa_url}/conversations/{openid}/trigger_intent",
-        params={"output_channel": "wechat"},
+        params={"output_channel": "wechat", **api_params(wechat.settings)},
         json={"name": "greet"},
         timeout=30,
     )

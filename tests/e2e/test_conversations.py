@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot.nlp.timeparse import SHANGHAI
 from policy_kb.booking_rules import is_open_at
 from policy_kb.catalogue import load_catalogue
+from tests.live import api_params
 from tickets.db import session_scope
 from tickets.models import Booking, MutualHelpPost, Ticket, TicketKind, TicketStatus
 
@@ -35,7 +36,12 @@ def tickets_of(database_url: str, sender: str):
 
 
 def test_parse_understands_chinese(assistant):
-    response = httpx.post(f"{assistant.rasa_url}/model/parse", json={"text": "我想预约明天上午的上门理发"}, timeout=30)
+    response = httpx.post(
+        f"{assistant.rasa_url}/model/parse",
+        params=api_params(assistant),
+        json={"text": "我想预约明天上午的上门理发"},
+        timeout=30,
+    )
     parsed = response.json()
     assert parsed["intent"]["name"] == "book_service"
     assert {"entity": "service", "value": "助老理发"}.items() <= next(

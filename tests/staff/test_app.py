@@ -12,14 +12,15 @@ from tickets.db import migrate
 
 def client_for(database_url: str) -> TestClient:
     # free_port() is released again at once: nothing listens there, like a Rasa that is down.
-    return TestClient(create_app(Settings(database_url=database_url, rasa_port=free_port())))
+    return TestClient(create_app(Settings(database_url=database_url, rasa_port=free_port(), action_port=free_port())))
 
 
-def test_health_is_ok_when_the_database_answers(sqlite_url):
+def test_health_says_the_database_is_up_and_rasa_is_not(sqlite_url):
     migrate(sqlite_url)
     response = client_for(sqlite_url).get("/healthz")
-    assert response.status_code == 200
+    assert response.status_code == 503  # degraded: Rasa and the action server are down here
     assert response.json()["database"] == "up"
+    assert response.json()["rasa"] == "down"
 
 
 def test_health_is_503_when_the_database_is_gone(tmp_path):

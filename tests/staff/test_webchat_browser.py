@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from bot.settings import Settings
 from tests.browser import chromium, screenshot, watched_page
-from tests.live import rest_answers, running_assistant, settings_for
+from tests.live import api_params, rest_answers, running_assistant, settings_for
 
 pytestmark = pytest.mark.e2e
 
@@ -97,7 +97,10 @@ def test_a_resident_chats_taps_an_option_enlarges_the_text_and_keeps_the_convers
         {"event": "bot", "text": reply, "metadata": {"staff": "小李"}},
     ]
     appended = httpx.post(
-        f"{assistant.rasa_url}/conversations/web-{sender}/tracker/events", json=staff_events, timeout=60
+        f"{assistant.rasa_url}/conversations/web-{sender}/tracker/events",
+        params=api_params(assistant),
+        json=staff_events,
+        timeout=60,
     )
     appended.raise_for_status()
     expect(page.locator("#log li.staff")).to_have_text(f"工作人员：{reply}", timeout=20_000)
