@@ -124,6 +124,10 @@ class GuidedForm(FormValidationAction, abc.ABC):
     def __init__(self, clock=_now) -> None:  # type: ignore[no-untyped-def]
         self._clock = clock
 
+    @abc.abstractmethod
+    def name(self) -> str:
+        """validate_<form>: each form's validator names itself (this class is not registered)."""
+
     def choices(self, slot: str, tracker: Tracker) -> List[Button]:
         """Answers to ``slot`` to offer a resident stuck on it; none for free text."""
         return []
