@@ -315,3 +315,32 @@ def test_a_filled_answer_resets_the_count(form):
     )
     slots = slot_events(asyncio.run(form.run(CollectingDispatcher(), turn, BOOKING_DOMAIN)))
     assert slots["address"] == "3栋2单元501" and slots["form_misses"] is None
+
+
+def test_a_resident_stuck_on_the_complaints_phone_is_offered_to_stay_anonymous():
+    domain = {"forms": {"complaint_form": {"required_slots": ["complaint_text", "address", "phone"]}}}
+    filled = {"complaint_text": "3号楼电梯坏了三天了", "address": "3号楼"}
+    message = {"text": "54321", "intent": {"name": "inform", "confidence": 0.9}, "entities": []}
+    events = [
+        {"event": "user", "text": "3号楼电梯坏了三天了", "parse_data": {}},
+        *[{"event": "slot", "name": name, "value": value} for name, value in filled.items()],
+        {"event": "user", "text": "12345", "parse_data": {}},
+        {"event": "user", "text": "54321", "parse_data": message},
+        {"event": "slot", "name": "phone", "value": "54321"},
+    ]
+    slots = {
+        **filled,
+        "phone": "54321",
+        "requested_slot": "phone",
+        "form_misses": {"slot": "phone", "count": 1, "turn": 2},
+    }
+    turn = Tracker("resident-1", slots, message, events, False, None, {"name": "complaint_form"}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ValidateComplaintForm().run(dispatcher, turn, domain))
+    assert responses(dispatcher) == ["utter_phone_invalid_or_anonymous", "utter_form_way_out"]
+    assert [button["payload"] for button in dispatcher.messages[-1]["buttons"]] == [
+        "/deny",
+        "/request_human",
+        "/goodbye",
+    ]
+    assert dispatcher.messages[-1]["options"] == "1. 不留电话（匿名）\n2. 找工作人员\n3. 不办了，退出"

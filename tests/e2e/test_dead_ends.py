@@ -242,3 +242,9 @@ def test_asking_for_a_person_leaves_the_form(stack):
     assert "遇到了什么问题" in resident.says("我要投诉")
     handoff = resident.says("转人工")
     assert "工单号" in handoff and "遇到了什么问题" not in handoff
+
+
+def test_leaving_any_form_by_saying_so(stack):
+    resident = Rest(stack)
+    assert "遇到了什么问题" in resident.says("我要投诉")
+    assert "不办了" in resident.says("退出")
