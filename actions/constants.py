@@ -5,6 +5,7 @@ AFFIRM = "affirm"
 DENY = "deny"
 REPORT_EMERGENCY = "report_emergency"
 REQUEST_HUMAN = "request_human"
+GOODBYE = "goodbye"
 
 # Slots
 SERVICE = "service"
@@ -24,6 +25,14 @@ CANCEL_CANDIDATE = "cancel_candidate"
 HANDOFF_ACTIVE = "handoff_active"
 # Set (by the staff service) when a resolved ticket's rating is asked for; the next rating goes to it.
 RATING_TICKET = "rating_ticket"
+REQUESTED_SLOT = "requested_slot"
+# True for the rest of a turn in which a form validator offered numbered options: the form's
+# question then only points to them (domain.yml); every new message sets it back to false.
+OPTIONS_SHOWN = "options_shown"
+# The answers in a row that filled nothing: {"slot": ..., "count": ..., "turn": ...}.
+FORM_MISSES = "form_misses"
+# After this many, the resident is offered choices, a person, or leaving.
+MISSES_BEFORE_WAY_OUT = 2
 
 BOOKING_SLOTS = (SERVICE, BOOKING_TIME, ADDRESS, PHONE, BOOKING_CONFIRMED)
 ANONYMOUS = "anonymous"
