@@ -36,12 +36,21 @@ class RateLimiter:
             self._forget_ended(now)
         return True
 
+    def full(self, key: str) -> bool:
+        """Whether ``key`` has used up the current window (without counting anything)."""
+        started, count = self._counts.get(key, (0.0, 0))
+        return count >= self.limit and self.clock() - started < self.window
+
     def _forget_ended(self, now: float) -> None:
         self._counts = {key: value for key, value in self._counts.items() if now - value[0] < self.window}
 
 
 class WebhookLimits:
-    """One channel's limits: by client address (trusted local relays exempt) and by sender."""
+    """One channel's limits: by client address (trusted local relays exempt) and by sender.
+
+    WeChat and Telegram deliver every resident's message from their own few addresses, so their
+    webhooks count only the requests they refuse (:meth:`refused`) against an address.
+    """
 
     def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
         self.by_ip = RateLimiter(settings.rate_limit_per_ip, clock=clock)
@@ -50,6 +59,13 @@ class WebhookLimits:
 
     def address_allowed(self, address: str) -> bool:
         return address in self.trusted or self.by_ip.allow(address)
+
+    def address_blocked(self, address: str) -> bool:
+        return address not in self.trusted and self.by_ip.full(address)
+
+    def refused(self, address: str) -> None:
+        if address not in self.trusted:
+            self.by_ip.allow(address)
 
     def sender_allowed(self, sender: str) -> bool:
         return self.by_sender.allow(sender)

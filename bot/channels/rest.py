@@ -25,7 +25,7 @@ from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 512 * 1024
+MAX_BODY_BYTES = 1024 * 1024  # a 100,000-character message in escaped JSON is about 600 KB
 
 
 class BadRequest(Exception):
@@ -60,6 +60,8 @@ class RestInput(InputChannel):
             if not self.limits.address_allowed(client_address(request)):
                 logger.warning("REST webhook: too many messages from one address")
                 return response.json([self._says("", replies.RATE_LIMITED)], status=429)
+            if len(request.body or b"") > MAX_BODY_BYTES:
+                return response.json({"error": "too large", "message": f"at most {MAX_BODY_BYTES} bytes"}, status=413)
             try:
                 sender, text, metadata, input_channel = _message_of(request.body or b"")
             except BadRequest as exc:
@@ -103,8 +105,6 @@ class RestInput(InputChannel):
 
 def _message_of(body: bytes) -> tuple[str, str, Dict[str, Any] | None, str]:
     """Sender, text, metadata and input channel of a REST request, or :class:`BadRequest`."""
-    if len(body) > MAX_BODY_BYTES:
-        raise BadRequest(f"the body is larger than {MAX_BODY_BYTES} bytes")
     try:
         data = json.loads(body)
     except ValueError:  # also UnicodeDecodeError

@@ -273,11 +273,13 @@ class TelegramInput(InputChannel):
         async def receive(request: Request) -> HTTPResponse:
             if not self._token:
                 return response.json({"error": "telegram is not configured"}, status=503)
-            if not self._limits.address_allowed(client_address(request)):
-                logger.warning("telegram webhook: too many requests from one address")
+            address = client_address(request)
+            if self._limits.address_blocked(address):
+                logger.warning("telegram webhook: too many refused requests from one address")
                 return response.json({"error": "too many requests"}, status=429)
             if not self._authorised(request):
                 logger.warning("telegram webhook call without the right secret token refused")
+                self._limits.refused(address)
                 return response.json({"error": "forbidden"}, status=403)
             if len(request.body or b"") > MAX_BODY_BYTES:
                 return response.json({"error": "too large"}, status=413)

@@ -112,8 +112,9 @@ class WeChatInput(InputChannel):
         async def receive(request: Request) -> HTTPResponse:
             if self.problem:
                 return _unavailable(self.problem)
-            if not self.limits.address_allowed(client_address(request)):
-                logger.warning("WeChat webhook: too many requests from one address")
+            address = client_address(request)
+            if self.limits.address_blocked(address):
+                logger.warning("WeChat webhook: too many refused requests from one address")
                 return response.text("too many requests", status=429)
             args = _args(request)
             try:
@@ -122,6 +123,7 @@ class WeChatInput(InputChannel):
                 await self._refuse_replay(args, request.body or b"")
             except Rejected as exc:
                 logger.warning("WeChat message refused (%s): %s", exc.status, exc.reason)
+                self.limits.refused(address)
                 return response.text(exc.reason, status=exc.status)
             try:
                 message = parse_message(plain)

@@ -133,3 +133,12 @@ def test_parse_bodies_that_can_be_parsed_pass():
     assert parse_request_problem('{"text": "你好"}'.encode(), 500) is None
     too_long = json.dumps({"text": "长" * 501}).encode()
     assert parse_request_problem(too_long, 500) == '"text" must be at most 500 characters'
+
+
+def test_platform_webhooks_count_only_refused_requests_against_an_address():
+    limits = WebhookLimits(Settings(rate_limit_per_ip=2, rate_limit_trusted_ips=""))
+    assert not limits.address_blocked("203.0.113.9")
+    limits.refused("203.0.113.9")
+    assert not limits.address_blocked("203.0.113.9")
+    limits.refused("203.0.113.9")
+    assert limits.address_blocked("203.0.113.9") and not limits.address_blocked("203.0.113.10")
