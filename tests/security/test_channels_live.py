@@ -50,9 +50,7 @@ def test_a_rest_body_that_is_not_a_message_gets_400_with_a_reason(stack, body):
     "body", [b"", b"not json", b"[]", b"{}", b'{"text": 5}', b'{"text": ""}', b'{"text": " \\n "}', b"\xff"]
 )
 def test_parse_answers_400_to_what_it_cannot_parse(stack, body):
-    response = httpx.post(
-        f"{stack.settings.rasa_url}/model/parse", params=stack.api_params(), content=body, timeout=30
-    )
+    response = httpx.post(f"{stack.settings.rasa_url}/model/parse", params=stack.api_params(), content=body, timeout=30)
     assert response.status_code == 400, response.text
     assert response.json()["reason"] == "BadRequest"
 
