@@ -56,10 +56,11 @@ class Settings(BaseSettings):
     telegram_api_base: str = Field("https://api.telegram.org/bot", env="TELEGRAM_API_BASE")
     telegram_secret_token: str | None = Field(None, env="TELEGRAM_SECRET_TOKEN")
 
-    # Never silence: how long Rasa waits for one action call, how long a REST or WeChat turn may take
-    # before the resident gets an honest note, and after how long an emergency gets its hotline anyway.
+    # Never silence: how long Rasa waits for one action call, how long a REST or Telegram turn may take
+    # before the resident gets an honest note (shorter than an action call, so a hung action server
+    # still gets them one within ACTION_TIMEOUT_SECONDS), and after how long an emergency gets its hotline.
     action_timeout_seconds: float = Field(8.0, env="ACTION_TIMEOUT_SECONDS", gt=0)
-    turn_timeout_seconds: float = Field(10.0, env="TURN_TIMEOUT_SECONDS", gt=0)
+    turn_timeout_seconds: float = Field(7.0, env="TURN_TIMEOUT_SECONDS", gt=0)
     hotline_wait_seconds: float = Field(1.5, env="HOTLINE_WAIT_SECONDS", gt=0)
     # What reaches the NLU is cut to this many characters (the full text stays in the message metadata).
     max_message_chars: int = Field(500, env="MAX_MESSAGE_CHARS", ge=20)
