@@ -10,7 +10,8 @@ pipeline and policies trained on our data: scored as the stock NLU peer, then se
 bare server of the speed ratios; see bench/bare.py), cv (5-fold cross-validation of the
 project's pipeline) and cais (the project's components on the public CAIS benchmark:
 bench/cais.py). `make bench` runs them all; `--only` picks some, and `--only moodbot` (or
-`--all`) adds the `rasa init` moodbot served bare, the yardstick of issue 2.
+`--all`) adds the `rasa init` moodbot served bare, the yardstick of issue 2; `--only safety` measures
+the channels' safety net (bench/safety.py: hotline with a hung action server, a 100k message).
 Pictures (confusion matrices, per-intent F1) are written as PNG next to the JSON.
 """
 
@@ -38,7 +39,7 @@ from tickets.db import migrate
 
 logger = logging.getLogger("bench")
 PARTS = ("nlu", "train", "speed", "workers", "wechat", "retrieval", "bare", "cv", "cais")
-EXTRA_PARTS = ("moodbot",)
+EXTRA_PARTS = ("moodbot", "safety")
 RESULTS = ROOT / "results"
 # Wall-clock seconds of each part of the run; the run took their sum.
 PART_SECONDS = "part_seconds"
@@ -249,6 +250,12 @@ def bench_wechat() -> Dict[str, Any]:
     return run(MODEL)
 
 
+def bench_safety() -> Dict[str, Any]:
+    from bench.safety import bench_safety as run
+
+    return run(MODEL)
+
+
 def bench_retrieval() -> Dict[str, Any]:
     from bench.retrieval import evaluate
 
@@ -435,6 +442,21 @@ def summary(results: Dict[str, Any]) -> str:
                 f" ({retrieval['latency_cpu_p95_ms']:.2f})",
             ),
         ]
+    safety = results.get("safety")
+    if safety:
+        hung, long = safety["hung_action_server"], safety["long_message"]
+        rows += [
+            (
+                "hung action server: hotline REST / WeChat max s (target <= 2)",
+                f"{hung['rest_hotline_max_s']:.2f} / {hung['wechat_hotline_max_s']:.2f}",
+            ),
+            ("hung action server: an ordinary answer max s", f"{hung['ordinary_answer_max_s']:.2f}"),
+            (
+                "100k-character message: answer p50 / max s (target <= 1; its first 500 characters: p50)",
+                f"{long['answer_p50_s']:.2f} / {long['answer_max_s']:.2f} ({long['same_text_already_cut_p50_s']:.2f})",
+            ),
+            ("  a neighbour's turn slowed, p50 ms (target <= 200)", f"{long['neighbour_slowdown_p50_ms']:.0f}"),
+        ]
     seconds = results.get(PART_SECONDS)
     if seconds:
         # The issue's budget is the whole `make bench`; each part's share shows where it goes.
@@ -483,6 +505,7 @@ def main() -> int:
         "moodbot": bench_moodbot,
         "wechat": bench_wechat,
         "retrieval": bench_retrieval,
+        "safety": bench_safety,
     }
     results: Dict[str, Any] = {"machine": machine()}
     folder.mkdir(parents=True, exist_ok=True)
