@@ -10,8 +10,8 @@ pipeline and policies trained on our data: scored as the stock NLU peer, then se
 bare server of the speed ratios; see bench/bare.py), cv (5-fold cross-validation of the
 project's pipeline) and cais (the project's components on the public CAIS benchmark:
 bench/cais.py). `make bench` runs them all; `--only` picks some, and `--only moodbot` (or
-`--all`) adds the `rasa init` moodbot served bare, the yardstick of issue 2; `--only safety` measures
-the channels' safety net (bench/safety.py: hotline with a hung action server, a 100k message).
+`--all`) adds the `rasa init` moodbot served bare, the yardstick of issue 2; `--only faults` measures
+the channels' safety net under faults (bench/faults.py: hotline with a hung action server, a 100k message).
 Pictures (confusion matrices, per-intent F1) are written as PNG next to the JSON.
 """
 
@@ -39,7 +39,7 @@ from tickets.db import migrate
 
 logger = logging.getLogger("bench")
 PARTS = ("nlu", "train", "speed", "workers", "wechat", "retrieval", "bare", "cv", "cais")
-EXTRA_PARTS = ("moodbot", "safety")
+EXTRA_PARTS = ("moodbot", "faults")
 RESULTS = ROOT / "results"
 # Wall-clock seconds of each part of the run; the run took their sum.
 PART_SECONDS = "part_seconds"
@@ -250,8 +250,8 @@ def bench_wechat() -> Dict[str, Any]:
     return run(MODEL)
 
 
-def bench_safety() -> Dict[str, Any]:
-    from bench.safety import bench_safety as run
+def bench_faults() -> Dict[str, Any]:
+    from bench.faults import bench_faults as run
 
     return run(MODEL)
 
@@ -442,9 +442,9 @@ def summary(results: Dict[str, Any]) -> str:
                 f" ({retrieval['latency_cpu_p95_ms']:.2f})",
             ),
         ]
-    safety = results.get("safety")
-    if safety:
-        hung, long = safety["hung_action_server"], safety["long_message"]
+    faults = results.get("faults")
+    if faults:
+        hung, long = faults["hung_action_server"], faults["long_message"]
         rows += [
             (
                 "hung action server: hotline REST / WeChat max s (target <= 2)",
@@ -505,7 +505,7 @@ def main() -> int:
         "moodbot": bench_moodbot,
         "wechat": bench_wechat,
         "retrieval": bench_retrieval,
-        "safety": bench_safety,
+        "faults": bench_faults,
     }
     results: Dict[str, Any] = {"machine": machine()}
     folder.mkdir(parents=True, exist_ok=True)

@@ -98,7 +98,7 @@ def long_message(settings: Settings) -> Dict[str, float]:
     }
 
 
-def bench_safety(model: Path) -> Dict[str, Any]:
+def bench_faults(model: Path) -> Dict[str, Any]:
     api = FakeWeChatApi(APP_ID, APP_SECRET)
     with tempfile.TemporaryDirectory() as workdir:
         settings = Settings(
