@@ -10,7 +10,8 @@ stock pipeline and policies trained on our data: scored as the stock NLU peer, t
 bare server of the speed ratios; see bench/bare.py), cv (5-fold cross-validation of the project's
 pipeline) and cais (the project's components on the public CAIS benchmark: bench/cais.py). `make
 bench` runs them all; `--only` picks some, and `--only moodbot` (or `--all`) adds the `rasa init`
-moodbot served bare, the yardstick of issue 2.
+moodbot served bare, the yardstick of issue 2; `--only faults` measures the channels' safety net under
+faults (bench/faults.py: the hotline with a hung action server, a 100k-character message).
 Pictures (confusion matrices, per-intent F1) are written as PNG next to the JSON.
 """
 
@@ -39,7 +40,7 @@ from tickets.db import migrate
 
 logger = logging.getLogger("bench")
 PARTS = ("nlu", "train", "speed", "workers", "wechat", "retrieval", "bare", "cv", "cais")
-EXTRA_PARTS = ("moodbot",)
+EXTRA_PARTS = ("moodbot", "faults")
 RESULTS = ROOT / "results"
 # Wall-clock seconds of each part of the run; the run took their sum.
 PART_SECONDS = "part_seconds"
@@ -254,6 +255,12 @@ def bench_moodbot() -> Dict[str, Any]:
 
 def bench_wechat() -> Dict[str, Any]:
     from bench.wechat import bench_wechat as run
+
+    return run(MODEL)
+
+
+def bench_faults() -> Dict[str, Any]:
+    from bench.faults import bench_faults as run
 
     return run(MODEL)
 
@@ -473,6 +480,21 @@ def summary(results: Dict[str, Any]) -> str:
                 f" ({retrieval['latency_cpu_p95_ms']:.2f})",
             ),
         ]
+    faults = results.get("faults")
+    if faults:
+        hung, long = faults["hung_action_server"], faults["long_message"]
+        rows += [
+            (
+                "hung action server: hotline REST / WeChat max s (target <= 2)",
+                f"{hung['rest_hotline_max_s']:.2f} / {hung['wechat_hotline_max_s']:.2f}",
+            ),
+            ("hung action server: an ordinary answer max s", f"{hung['ordinary_answer_max_s']:.2f}"),
+            (
+                "100k-character message: answer p50 / max s (target <= 1; its first 500 characters: p50)",
+                f"{long['answer_p50_s']:.2f} / {long['answer_max_s']:.2f} ({long['same_text_already_cut_p50_s']:.2f})",
+            ),
+            ("  a neighbour's turn slowed, p50 ms (target <= 200)", f"{long['neighbour_slowdown_p50_ms']:.0f}"),
+        ]
     seconds = results.get(PART_SECONDS)
     if seconds:
         # The issue's budget is the whole `make bench`; each part's share shows where it goes.
@@ -521,6 +543,7 @@ def main() -> int:
         "moodbot": bench_moodbot,
         "wechat": bench_wechat,
         "retrieval": bench_retrieval,
+        "faults": bench_faults,
     }
     results: Dict[str, Any] = {"machine": machine()}
     folder.mkdir(parents=True, exist_ok=True)

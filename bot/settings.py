@@ -79,6 +79,20 @@ class Settings(BaseSettings):
     log_dir: str = Field("var/log", env="LOG_DIR")
     supervisor_status_file: str = Field("var/supervisor.json", env="SUPERVISOR_STATUS_FILE")
 
+    # Never silence: how long Rasa waits for one action call, how long a REST or Telegram turn may take
+    # before the resident gets an honest note (shorter than an action call, so a hung action server
+    # still gets them one within ACTION_TIMEOUT_SECONDS), and after how long an emergency gets its hotline.
+    action_timeout_seconds: float = Field(8.0, env="ACTION_TIMEOUT_SECONDS", gt=0)
+    turn_timeout_seconds: float = Field(7.0, env="TURN_TIMEOUT_SECONDS", gt=0)
+    hotline_wait_seconds: float = Field(1.5, env="HOTLINE_WAIT_SECONDS", gt=0)
+    # What reaches the NLU is cut to this many characters (the full text stays in the message metadata).
+    max_message_chars: int = Field(500, env="MAX_MESSAGE_CHARS", ge=20)
+    # Messages a minute on the public webhooks, per sender and per client address (per Rasa process);
+    # addresses listed as trusted (local relays such as the web chat and nginx) have no address limit.
+    rate_limit_per_sender: int = Field(30, env="RATE_LIMIT_PER_SENDER", ge=1)
+    rate_limit_per_ip: int = Field(300, env="RATE_LIMIT_PER_IP", ge=1)
+    rate_limit_trusted_ips: str = Field("127.0.0.1,::1", env="RATE_LIMIT_TRUSTED_IPS")
+
     public_rasa_url_override: str | None = Field(None, env="PUBLIC_RASA_URL")
     log_level: str = Field("INFO", env="LOG_LEVEL")
 

@@ -19,10 +19,14 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.request import HTTPXRequest
 
+from bot.channels import replies
+from bot.channels.limits import WebhookLimits, client_address
+from bot.channels.safety import FAILED, SafetyNet
 from bot.delivery import dedupe
 from bot.settings import Settings, get_settings
 
@@ -138,6 +142,18 @@ class TelegramOutput(OutputChannel):
         await bot.send_photo(chat_id=recipient_id, photo=image)
 
 
+class RecordingTelegramOutput(TelegramOutput):
+    """Sends like :class:`TelegramOutput` and remembers what one turn sent (did the hotline go out?)."""
+
+    def __init__(self, bot: Callable[[], Awaitable[Bot]], payloads: CallbackPayloads) -> None:
+        super().__init__(bot, payloads)
+        self.messages: List[Dict[str, Any]] = []
+
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
+        self.messages.append(dict(message))
+        await super().send_response(recipient_id, message)
+
+
 class TelegramInput(InputChannel):
     """The webhook: checks the secret token, parses the Update, hands its text to Rasa."""
 
@@ -161,6 +177,9 @@ class TelegramInput(InputChannel):
         self._bot_lock = asyncio.Lock()
         self._database_url = settings.database_url
         self._payloads = CallbackPayloads(REMEMBERED_PAYLOADS)
+        self._settings = settings
+        self._net = SafetyNet(settings)
+        self._limits = WebhookLimits(settings)
 
     async def bot(self) -> Bot:
         """The one initialised ``Bot`` of this process, made on first use inside Sanic's loop."""
@@ -206,6 +225,47 @@ class TelegramInput(InputChannel):
         await bot.send_message(chat_id=message.chat_id, text=ONLY_TEXT_REPLY)
         return None
 
+    async def _turn(
+        self,
+        chat_id: int,
+        text: str,
+        update_id: int,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        agent: Any | None,
+    ) -> None:
+        """One message through Rasa, with the safety net: the hotline and an honest note when Rasa fails."""
+        bot = await self.bot()
+        if not self._limits.sender_allowed(str(chat_id)):
+            logger.warning("telegram: too many messages from one chat")
+            await bot.send_message(chat_id=chat_id, text=self._net.text(replies.RATE_LIMITED)["text"])
+            return
+        incoming = self._net.prepare(text)
+        if incoming is None:
+            await bot.send_message(chat_id=chat_id, text=self._net.text(replies.EMPTY)["text"])
+            return
+        if incoming.notice:
+            await bot.send_message(chat_id=chat_id, text=incoming.notice)
+        output = RecordingTelegramOutput(self.bot, self._payloads)
+        message = UserMessage(
+            incoming.text,
+            output,
+            str(chat_id),
+            input_channel=CHANNEL,
+            message_id=f"telegram-{update_id}",
+            metadata=incoming.metadata or None,
+        )
+        watched = await self._net.watch(
+            on_new_message(message),
+            incoming.text,
+            output.messages,
+            agent,
+            give_up_after=self._settings.turn_timeout_seconds,
+        )
+        if watched.hotline:
+            await bot.send_message(chat_id=chat_id, text=watched.hotline["text"])
+        if watched.state == FAILED:
+            await bot.send_message(chat_id=chat_id, text=self._net.text(replies.FAILED)["text"])
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("shequtong_telegram", __name__)
 
@@ -213,8 +273,13 @@ class TelegramInput(InputChannel):
         async def receive(request: Request) -> HTTPResponse:
             if not self._token:
                 return response.json({"error": "telegram is not configured"}, status=503)
+            address = client_address(request)
+            if self._limits.address_blocked(address):
+                logger.warning("telegram webhook: too many refused requests from one address")
+                return response.json({"error": "too many requests"}, status=429)
             if not self._authorised(request):
                 logger.warning("telegram webhook call without the right secret token refused")
+                self._limits.refused(address)
                 return response.json({"error": "forbidden"}, status=403)
             if len(request.body or b"") > MAX_BODY_BYTES:
                 return response.json({"error": "too large"}, status=413)
@@ -228,7 +293,12 @@ class TelegramInput(InputChannel):
                 return response.json({"error": "not a Telegram Update"}, status=400)
             key = f"telegram:{update.update_id}"
             # Claimed in the shared database, so every worker process sees it.
-            if not await asyncio.to_thread(dedupe.claim, self._database_url, key, CHANNEL):
+            try:
+                first = await asyncio.to_thread(dedupe.claim, self._database_url, key, CHANNEL)
+            except SQLAlchemyError:
+                logger.exception("telegram update %s not recorded; answered without retry protection", key)
+                first = True
+            if not first:
                 logger.info("telegram update %s delivered again, ignored", update.update_id)
                 return response.empty(status=200)
             # Telegram re-delivers an update until it gets a 2xx: after a failure we log and
@@ -236,21 +306,16 @@ class TelegramInput(InputChannel):
             try:
                 incoming = await self._text_of(update)
                 if incoming is not None:
-                    chat_id, text = incoming
-                    await on_new_message(
-                        UserMessage(
-                            text,
-                            self.get_output_channel(),
-                            str(chat_id),
-                            input_channel=CHANNEL,
-                            message_id=f"telegram-{update.update_id}",
-                        )
-                    )
+                    agent = getattr(request.app.ctx, "agent", None)
+                    await self._turn(*incoming, update.update_id, on_new_message, agent)
             except TelegramError as exc:
                 logger.error("telegram update %s not answered: %s", update.update_id, redacted(exc, self._token))
             except Exception:
                 logger.exception("telegram update %s failed", update.update_id)
-            await asyncio.to_thread(dedupe.finish, self._database_url, key, dedupe.DONE)
+            try:
+                await asyncio.to_thread(dedupe.finish, self._database_url, key, dedupe.DONE)
+            except SQLAlchemyError:
+                logger.exception("telegram update %s: outcome not recorded", update.update_id)
             return response.empty(status=200)
 
         @webhook.listener("after_server_stop")

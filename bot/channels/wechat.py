@@ -9,26 +9,39 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import Any, Awaitable, Callable, Dict
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.replies import TextReply
 
+from bot.channels import replies
+from bot.channels.limits import WebhookLimits, client_address
+from bot.channels.safety import SafetyNet
 from bot.channels.wechat_api import WeChatApi
 from bot.channels.wechat_output import Courier, WeChatCustomerServiceOutput
-from bot.channels.wechat_protocol import Rejected, check_signature_and_time, open_envelope
+from bot.channels.wechat_protocol import (
+    REPLAY_WINDOW_SECONDS,
+    Rejected,
+    check_signature_and_time,
+    open_envelope,
+)
 from bot.channels.wechat_turns import WeChatTurns
-from bot.delivery import ensure_schema
+from bot.delivery import dedupe, ensure_schema
 from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
 RETRY_INTERVAL_SECONDS = 5
+# A timestamp is accepted up to the replay window either side of now, so its nonce is kept for both.
+FORGET_REQUESTS_AFTER = timedelta(seconds=2 * REPLAY_WINDOW_SECONDS + 60)
+FORGET_EVERY_ROUNDS = 12
 ADDRESS_FORMS = ("complaint_form", "booking_form")
 
 
@@ -47,6 +60,7 @@ class WeChatInput(InputChannel):
         self.settings = settings
         self.problem = _configuration_problem(settings)
         self.crypto: WeChatCrypto | None = None
+        self.limits = WebhookLimits(settings)
         if self.problem:
             logger.warning("WeChat channel off: %s; /webhooks/wechat/webhook answers 503", self.problem)
             return
@@ -57,7 +71,7 @@ class WeChatInput(InputChannel):
             settings.wechat_api_base, settings.wechat_app_id, settings.wechat_app_secret, settings.database_url
         )
         self.courier = Courier(api, settings.database_url)
-        self.turns = WeChatTurns(settings.database_url, self.courier)
+        self.turns = WeChatTurns(settings.database_url, self.courier, SafetyNet(settings))
         logger.info("WeChat channel on (%s mode)", "safe" if self.crypto else "plain")
 
     def get_output_channel(self) -> WeChatCustomerServiceOutput | None:
@@ -98,12 +112,18 @@ class WeChatInput(InputChannel):
         async def receive(request: Request) -> HTTPResponse:
             if self.problem:
                 return _unavailable(self.problem)
+            address = client_address(request)
+            if self.limits.address_blocked(address):
+                logger.warning("WeChat webhook: too many refused requests from one address")
+                return response.text("too many requests", status=429)
             args = _args(request)
             try:
                 check_signature_and_time(self.settings.wechat_token, args)
                 plain = open_envelope(request.body or b"", args, self.crypto)
+                await self._refuse_replay(args, request.body or b"")
             except Rejected as exc:
                 logger.warning("WeChat message refused (%s): %s", exc.status, exc.reason)
+                self.limits.refused(address)
                 return response.text(exc.reason, status=exc.status)
             try:
                 message = parse_message(plain)
@@ -114,7 +134,12 @@ class WeChatInput(InputChannel):
             async def awaiting_address(sender: str) -> bool:
                 return await _awaiting_address(request, sender)
 
-            reply = await self.turns.answer(message, on_new_message, awaiting_address)
+            if self.limits.sender_allowed(message.source):
+                agent = getattr(request.app.ctx, "agent", None)
+                reply = await self.turns.answer(message, on_new_message, awaiting_address, agent)
+            else:
+                logger.warning("WeChat webhook: too many messages from one resident")
+                reply = replies.RATE_LIMITED.format(duty_phone=self.settings.duty_phone)
             if not reply:
                 return response.text("success")
             xml = TextReply(message=message, content=reply).render()
@@ -124,12 +149,34 @@ class WeChatInput(InputChannel):
 
         return webhook
 
+    async def _refuse_replay(self, args: Dict[str, str], body: bytes) -> None:
+        """A signed (timestamp, nonce) seen before with another body is a captured signature reused.
+
+        Kept in the delivery database so every process agrees. When that database cannot be
+        written, the message is still answered (signature and timestamp were checked).
+        """
+        key = f"wechat:{args['timestamp']}:{args['nonce']}"
+        try:
+            first = await asyncio.to_thread(dedupe.first_use, self.settings.database_url, key, body)
+        except SQLAlchemyError:
+            logger.exception("WeChat: cannot record the request's nonce; replay check skipped")
+            return
+        if not first:
+            raise Rejected(403, "timestamp and nonce already used")
+
     async def _housekeeping(self) -> None:
-        """Retry failed sends after their backoff (old message claims are forgotten by the staff service)."""
+        """Retry failed sends after their backoff, forget nonces past the replay window
+        (old message claims are forgotten by the staff service)."""
+        rounds = 0
         while True:
             await asyncio.sleep(RETRY_INTERVAL_SECONDS)
+            rounds += 1
             try:
                 await self.courier.retry_due()
+                if rounds % FORGET_EVERY_ROUNDS == 0:
+                    await asyncio.to_thread(
+                        dedupe.forget_requests_older_than, self.settings.database_url, FORGET_REQUESTS_AFTER
+                    )
             except Exception:  # the loop must outlive a database or network hiccup
                 logger.exception("WeChat housekeeping round failed")
 

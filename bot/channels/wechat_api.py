@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any, Dict
 
 import httpx
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.delivery import tokens
 from bot.delivery.tables import utcnow
@@ -53,11 +54,11 @@ class WeChatApi:
             await self._client.aclose()
 
     async def access_token(self) -> str:
-        token = await asyncio.to_thread(tokens.cached_token, self.database_url, self.app_id)
+        token = await self._cached_token()
         if token:
             return token
         async with self._refresh_lock:  # one refresh per process at a time; the database shares it
-            token = await asyncio.to_thread(tokens.cached_token, self.database_url, self.app_id)
+            token = await self._cached_token()
             if token:
                 return token
             response = await self.client.get(
@@ -68,9 +69,19 @@ class WeChatApi:
                 raise WeChatApiError(int(body.get("errcode", -1)), str(body.get("errmsg", "no access_token")))
             token = body["access_token"]
             expires_at = utcnow() + timedelta(seconds=int(body.get("expires_in", 7200)))
-            await asyncio.to_thread(tokens.store_token, self.database_url, self.app_id, token, expires_at)
+            try:
+                await asyncio.to_thread(tokens.store_token, self.database_url, self.app_id, token, expires_at)
+            except SQLAlchemyError:  # a read-only database: this process uses the token unshared
+                logger.exception("WeChat access token not stored")
             logger.info("WeChat access token refreshed")
             return token
+
+    async def _cached_token(self) -> str | None:
+        try:
+            return await asyncio.to_thread(tokens.cached_token, self.database_url, self.app_id)
+        except SQLAlchemyError:
+            logger.exception("WeChat access token store unreadable; asking WeChat")
+            return None
 
     async def call(self, path: str, payload: Dict[str, Any]) -> Dict[str, Any]:
         """POST ``payload`` to ``path``; raises :class:`WeChatApiError` on a non-zero errcode."""

@@ -12,6 +12,7 @@ from typing import Any, Dict, List
 
 import httpx
 from rasa.core.channels.channel import OutputChannel
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels.wechat_api import OUT_OF_WINDOW, WeChatApi, WeChatApiError
 from bot.channels.wechat_text import render
@@ -31,8 +32,19 @@ class Courier:
         self.database_url = database_url
 
     async def deliver(self, openid: str, text: str) -> None:
-        item = await asyncio.to_thread(outbox.enqueue, self.database_url, CHANNEL, openid, {"text": text})
+        try:
+            item = await asyncio.to_thread(outbox.enqueue, self.database_url, CHANNEL, openid, {"text": text})
+        except SQLAlchemyError:
+            logger.exception("outbox unavailable: sending once, directly, without a retry")
+            await self._send_once(openid, text)
+            return
         await self._send_in_order([item])
+
+    async def _send_once(self, openid: str, text: str) -> None:
+        try:
+            await self.api.send_text(openid, text)
+        except (WeChatApiError, httpx.HTTPError) as exc:
+            logger.error("a message to a resident is lost (no outbox): %s", exc.__class__.__name__)
 
     async def release_pending(self, openid: str) -> None:
         """The resident wrote again: what waited for them (48-hour rule) can go now, in order."""
@@ -99,7 +111,10 @@ class WeChatCustomerServiceOutput(OutputChannel):
     async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
         text, payloads = render(message)
         if payloads:
-            await asyncio.to_thread(remember_options, self.courier.database_url, CHANNEL, recipient_id, payloads)
+            try:
+                await asyncio.to_thread(remember_options, self.courier.database_url, CHANNEL, recipient_id, payloads)
+            except SQLAlchemyError:
+                logger.exception("numbered options not remembered")
         if text:
             await self.courier.deliver(recipient_id, text)
 

@@ -31,7 +31,6 @@ WELCOME_PAYLOADS = [
 ]
 VOICE_NOT_UNDERSTOOD = "不好意思，这条语音我没听清。麻烦您打字告诉我，或者换个安静的地方再说一遍。"
 UNSUPPORTED = "不好意思，这类消息我暂时看不懂。请您打字告诉我要办什么事。"
-BUSY = "不好意思，系统有点忙，这条消息没处理好。请稍后再发一次；急事请找社区工作人员。"
 
 # Official account menu keys (see bot/channels/wechat_menu.py) and the intents they start.
 MENU_KEYS: Dict[str, str] = {

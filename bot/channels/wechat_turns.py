@@ -3,6 +3,11 @@
 The first copy of a message claims it in the shared state; copies WeChat retries (to
 any process) wait for that claim's outcome and repeat its passive reply, or just say
 ``success`` when the answer goes out through the customer-service API.
+
+The resident always hears something (see :mod:`bot.channels.safety`): an emergency gets its
+hotline as the passive reply even while Rasa waits for a hung action server, a failed turn an
+honest note with the duty phone. When the shared state cannot be written (a read-only or
+failing database) messages are answered anyway, just without the retry bookkeeping.
 """
 
 from __future__ import annotations
@@ -13,11 +18,13 @@ import time
 from typing import Any, Awaitable, Callable, Dict, Set
 
 from rasa.core.channels.channel import UserMessage
+from sqlalchemy.exc import SQLAlchemyError
 from wechatpy.events import ClickEvent, ScanEvent, SubscribeEvent, SubscribeScanEvent, UnsubscribeEvent
 from wechatpy.messages import BaseMessage, ImageMessage, LocationMessage, TextMessage, VoiceMessage
 
-from bot.channels import evidence
+from bot.channels import evidence, replies
 from bot.channels import wechat_text as texts
+from bot.channels.safety import DONE, FAILED, Incoming, SafetyNet
 from bot.channels.wechat_output import CHANNEL, Courier, TurnCollector, WeChatCustomerServiceOutput
 from bot.delivery import dedupe
 from bot.delivery.options import remember_options, take_options
@@ -39,33 +46,52 @@ def dedupe_key(message: BaseMessage) -> str:
 
 
 class WeChatTurns:
-    def __init__(self, database_url: str, courier: Courier, reply_window: float = REPLY_WINDOW_SECONDS) -> None:
+    def __init__(
+        self, database_url: str, courier: Courier, net: SafetyNet, reply_window: float = REPLY_WINDOW_SECONDS
+    ) -> None:
         self.database_url = database_url
         self.courier = courier
+        self.net = net
         self.output = WeChatCustomerServiceOutput(courier)
         self.reply_window = reply_window
         self._background: Set[asyncio.Task] = set()
 
     async def answer(
-        self, message: BaseMessage, on_new_message: OnNewMessage, awaiting_address: AwaitingAddress
+        self,
+        message: BaseMessage,
+        on_new_message: OnNewMessage,
+        awaiting_address: AwaitingAddress,
+        agent: Any | None = None,
     ) -> str | None:
         """The passive reply text for ``message``, or None for ``success`` (nothing, or sent later)."""
         deadline = time.monotonic() + self.reply_window
         key = dedupe_key(message)
-        if not await asyncio.to_thread(dedupe.claim, self.database_url, key, CHANNEL):
+        try:
+            first = await asyncio.to_thread(dedupe.claim, self.database_url, key, CHANNEL)
+        except SQLAlchemyError:
+            logger.exception("WeChat %s: cannot record the message; answering without retry protection", key)
+            first = True
+        if not first:
             logger.info("WeChat retry of %s: reusing the first outcome", key)
             return await self._first_outcome(key, deadline)
         try:
-            reply = await self._handle(message, key, deadline, on_new_message, awaiting_address)
+            reply = await self._handle(message, key, deadline, on_new_message, awaiting_address, agent)
         except Exception:
             logger.exception("WeChat message %s failed", key)
-            await asyncio.to_thread(dedupe.finish, self.database_url, key, dedupe.REPLIED, texts.BUSY)
-            return texts.BUSY
+            text = getattr(message, "content", None) or ""
+            hotline = await self.net.missing_hotline(text, [], agent) if text.strip() else None
+            reply = _joined(*([hotline["text"]] if hotline else []), self.net.text(replies.FAILED)["text"])
+            await self._record(key, dedupe.REPLIED, reply)
+            return reply
         return reply
 
     async def _first_outcome(self, key: str, deadline: float) -> str | None:
         while time.monotonic() < deadline:
-            outcome = await asyncio.to_thread(dedupe.outcome, self.database_url, key)
+            try:
+                outcome = await asyncio.to_thread(dedupe.outcome, self.database_url, key)
+            except SQLAlchemyError:
+                logger.exception("WeChat %s: cannot read the first outcome", key)
+                return None
             if outcome is not None and outcome.status != dedupe.PROCESSING:
                 return outcome.reply if outcome.status == dedupe.REPLIED else None
             await asyncio.sleep(POLL_SECONDS)
@@ -78,16 +104,21 @@ class WeChatTurns:
         deadline: float,
         on_new_message: OnNewMessage,
         awaiting_address: AwaitingAddress,
+        agent: Any | None,
     ) -> str | None:
         sender = message.source
         if isinstance(message, UnsubscribeEvent):
             return await self._finish(key, None)
         if isinstance(message, (SubscribeEvent, SubscribeScanEvent, ScanEvent)):
-            await asyncio.to_thread(remember_options, self.database_url, CHANNEL, sender, texts.WELCOME_PAYLOADS)
+            await self._remember(sender, texts.WELCOME_PAYLOADS)
             return await self._finish(key, texts.WELCOME)
         self._spawn(self.courier.release_pending(sender))
         # Options shown last are used up by whatever the resident sends next.
-        offered = await asyncio.to_thread(take_options, self.database_url, CHANNEL, sender)
+        try:
+            offered = await asyncio.to_thread(take_options, self.database_url, CHANNEL, sender)
+        except SQLAlchemyError:
+            logger.exception("WeChat %s: numbered options unavailable", key)
+            offered = []
         metadata: Dict[str, Any] = {"wechat": {"type": message.type}}
         if isinstance(message, TextMessage):
             text = texts.chosen_option(message.content, offered) or texts.typed(message.content)
@@ -112,49 +143,108 @@ class WeChatTurns:
             return await self._finish(key, None)
         else:
             return await self._finish(key, texts.UNSUPPORTED)
-        return await self._turn(key, sender, text, metadata, deadline, on_new_message)
+        incoming = self.net.prepare(text, metadata)
+        if incoming is None:
+            return await self._finish(key, self.net.text(replies.EMPTY)["text"])
+        return await self._turn(key, sender, incoming, deadline, on_new_message, agent)
 
     async def _turn(
         self,
         key: str,
         sender: str,
-        text: str,
-        metadata: Dict[str, Any],
+        incoming: Incoming,
         deadline: float,
         on_new_message: OnNewMessage,
+        agent: Any | None,
     ) -> str | None:
         collector = TurnCollector()
-        user_message = UserMessage(text, collector, sender, input_channel=CHANNEL, message_id=key, metadata=metadata)
-        task = asyncio.ensure_future(on_new_message(user_message))
-        done, _ = await asyncio.wait({task}, timeout=max(0.0, deadline - time.monotonic()))
-        if done and task.exception() is None and len(collector.messages) <= 1:
+        user_message = UserMessage(
+            incoming.text, collector, sender, input_channel=CHANNEL, message_id=key, metadata=incoming.metadata
+        )
+        watched = await self.net.watch(
+            on_new_message(user_message),
+            incoming.text,
+            collector.messages,
+            agent,
+            give_up_after=max(0.0, deadline - time.monotonic()),
+        )
+        notice = [incoming.notice] if incoming.notice else []
+        if watched.state == DONE and len(collector.messages) <= 1:
             if not collector.messages:
-                return await self._finish(key, None)
+                return await self._finish(key, _joined(notice) or None)
             reply, payloads = texts.render(collector.messages[0])
             if payloads:
-                await asyncio.to_thread(remember_options, self.database_url, CHANNEL, sender, payloads)
-            return await self._finish(key, reply or None)
-        await asyncio.to_thread(dedupe.finish, self.database_url, key, dedupe.DEFERRED)
+                await self._remember(sender, payloads)
+            return await self._finish(key, _joined(notice, reply) or None)
+        if watched.state == FAILED or watched.emergency or self.net.hotline_sent(collector.messages, agent):
+            # Said now, in the passive reply, which needs neither WeChat's API nor the outbox:
+            # the hotline first, then whatever Rasa said so far.
+            said = len(collector.messages)
+            parts = [*notice, *([watched.hotline["text"]] if watched.hotline else [])]
+            parts += [await self._rendered(sender, message) for message in collector.messages[:said]]
+            if watched.state == FAILED:
+                parts.append(self.net.text(replies.FAILED)["text"])
+            elif watched.state != DONE:  # the rest of a late turn follows through the customer-service API
+                self._spawn(self._deliver_later(watched.task, collector, sender, incoming, agent, skip=said))
+            return await self._finish(key, _joined(*parts))
+        await self._record(key, dedupe.DEFERRED)
         logger.info("WeChat %s: answer goes out through the customer-service API", key)
-        self._spawn(self._deliver_later(task, collector, sender))
+        for text in notice:
+            await self.output.send_response(sender, {"text": text})
+        self._spawn(self._deliver_later(watched.task, collector, sender, incoming, agent))
         return None
 
-    async def _deliver_later(self, task: asyncio.Future, collector: TurnCollector, sender: str) -> None:
+    async def _deliver_later(
+        self,
+        task: asyncio.Future,
+        collector: TurnCollector,
+        sender: str,
+        incoming: Incoming,
+        agent: Any | None,
+        skip: int = 0,
+    ) -> None:
         try:
             await task
-        except Exception:
-            logger.exception("Rasa failed on a WeChat message")
-            await self.output.send_response(sender, {"text": texts.BUSY})
-            return
-        for message in collector.messages:
+        except Exception:  # already logged by the safety net
+            failed = True
+        else:
+            failed = False
+        for message in collector.messages[skip:]:
             await self.output.send_response(sender, message)
+        if failed:
+            hotline = await self.net.missing_hotline(incoming.text, collector.messages, agent)
+            if hotline and skip == 0:
+                await self.output.send_response(sender, hotline)
+            await self.output.send_response(sender, self.net.text(replies.FAILED))
+
+    async def _rendered(self, sender: str, message: Dict[str, Any]) -> str:
+        text, payloads = texts.render(message)
+        if payloads:
+            await self._remember(sender, payloads)
+        return text
+
+    async def _remember(self, sender: str, payloads: list) -> None:
+        try:
+            await asyncio.to_thread(remember_options, self.database_url, CHANNEL, sender, payloads)
+        except SQLAlchemyError:
+            logger.exception("WeChat: numbered options not remembered")
 
     async def _finish(self, key: str, reply: str | None) -> str | None:
-        status = dedupe.REPLIED if reply else dedupe.DONE
-        await asyncio.to_thread(dedupe.finish, self.database_url, key, status, reply)
+        await self._record(key, dedupe.REPLIED if reply else dedupe.DONE, reply)
         return reply
+
+    async def _record(self, key: str, status: str, reply: str | None = None) -> None:
+        try:
+            await asyncio.to_thread(dedupe.finish, self.database_url, key, status, reply)
+        except SQLAlchemyError:
+            logger.exception("WeChat %s: outcome not recorded", key)
 
     def _spawn(self, coroutine: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coroutine)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+
+def _joined(*parts: str) -> str:
+    """Several texts as one passive reply (WeChat shows one message per reply)."""
+    return "\n\n".join(part for part in parts if part)

@@ -1,7 +1,8 @@
-"""Claiming incoming messages, so a message WeChat retries is handled exactly once."""
+"""Claiming incoming messages, so a message WeChat retries is handled exactly once; refusing replays."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -9,7 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.delivery.db import session_scope
-from bot.delivery.tables import ProcessedMessage, utcnow
+from bot.delivery.tables import ProcessedMessage, SeenRequest, utcnow
 
 PROCESSING = "processing"
 REPLIED = "replied"
@@ -67,3 +68,26 @@ def forget_older_than(database_url: str, age: timedelta, now: datetime | None = 
     cutoff = (now or utcnow()) - age
     with session_scope(database_url) as session:
         return session.execute(delete(ProcessedMessage).where(ProcessedMessage.created_at < cutoff)).rowcount
+
+
+def first_use(database_url: str, key: str, body: bytes) -> bool:
+    """False when ``key`` (a signed request's timestamp and nonce) came before with another body.
+
+    The same body again is the platform retrying (dedupe by message id handles it), not a replay.
+    """
+    digest = hashlib.sha256(body).hexdigest()
+    try:
+        with session_scope(database_url) as session:
+            session.add(SeenRequest(key=key, body_digest=digest))
+    except IntegrityError:
+        with session_scope(database_url) as session:
+            seen = session.execute(select(SeenRequest.body_digest).where(SeenRequest.key == key)).scalar_one_or_none()
+        return seen == digest
+    return True
+
+
+def forget_requests_older_than(database_url: str, age: timedelta, now: datetime | None = None) -> int:
+    """Drop (timestamp, nonce) pairs older than the replay window: their timestamps are refused anyway."""
+    cutoff = (now or utcnow()) - age
+    with session_scope(database_url) as session:
+        return session.execute(delete(SeenRequest).where(SeenRequest.created_at < cutoff)).rowcount

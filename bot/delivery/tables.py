@@ -42,6 +42,17 @@ class ProcessedMessage(Base):
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
+class SeenRequest(Base):
+    """A signed request's (timestamp, nonce), kept for the replay window: the same pair with another
+    body is a captured signature reused, as WeChat's plain-mode signature does not cover the body."""
+
+    __tablename__ = "seen_requests"
+
+    key = Column(String(160), primary_key=True)
+    body_digest = Column(String(64), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+
+
 class AccessToken(Base):
     """The API access token of an app, shared by every process (WeChat allows few refreshes a day)."""
 

@@ -212,3 +212,16 @@ def test_a_claim_left_processing_by_a_dead_process_is_taken_over_after_its_lease
     assert dedupe.claim(database_url, "telegram:1", "telegram", lease=timedelta(0))  # its process died
     dedupe.finish(database_url, "telegram:1", dedupe.DONE)
     assert not dedupe.claim(database_url, "telegram:1", "telegram", lease=timedelta(0))  # handled: never again
+
+
+def test_a_nonce_is_refused_with_another_body_and_allowed_again_with_the_same(sqlite_url):
+    assert dedupe.first_use(sqlite_url, "wechat:1700000000:abc", b"<xml>one</xml>")
+    assert dedupe.first_use(sqlite_url, "wechat:1700000000:abc", b"<xml>one</xml>")  # WeChat retrying
+    assert not dedupe.first_use(sqlite_url, "wechat:1700000000:abc", b"<xml>another</xml>")
+    assert dedupe.first_use(sqlite_url, "wechat:1700000000:other", b"<xml>another</xml>")
+
+
+def test_old_nonces_are_forgotten(sqlite_url):
+    dedupe.first_use(sqlite_url, "wechat:1:n", b"x")
+    assert dedupe.forget_requests_older_than(sqlite_url, timedelta(0), now=utcnow() + timedelta(seconds=1)) == 1
+    assert dedupe.first_use(sqlite_url, "wechat:1:n", b"y")
