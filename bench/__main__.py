@@ -9,7 +9,8 @@ retrieval (catalogue hit@1 / hit@3 and query latency on bench/questions), bare (
 pipeline and policies trained on our data: scored as the stock NLU peer, then served as the
 bare server of the speed ratios; see bench/bare.py), cv (5-fold cross-validation of the
 project's pipeline) and cais (the project's components on the public CAIS benchmark:
-bench/cais.py). `make bench` runs them all; `--only` picks some, and `--only moodbot` (or
+bench/cais.py), safety (emergency recall and false alarms on bench/situations: bench/safety.py).
+`make bench` runs them all; `--only` picks some, and `--only moodbot` (or
 `--all`) adds the `rasa init` moodbot served bare, the yardstick of issue 2.
 Pictures (confusion matrices, per-intent F1) are written as PNG next to the JSON.
 """
@@ -37,7 +38,7 @@ from bot.settings import Settings
 from tickets.db import migrate
 
 logger = logging.getLogger("bench")
-PARTS = ("nlu", "train", "speed", "workers", "wechat", "retrieval", "bare", "cv", "cais")
+PARTS = ("nlu", "train", "speed", "workers", "wechat", "retrieval", "bare", "cv", "cais", "safety")
 EXTRA_PARTS = ("moodbot",)
 RESULTS = ROOT / "results"
 # Wall-clock seconds of each part of the run; the run took their sum.
@@ -75,6 +76,12 @@ def bench_cais() -> Dict[str, Any]:
     from bench.cais import run_in_subprocess
 
     return run_in_subprocess()
+
+
+def bench_safety() -> Dict[str, Any]:
+    from bench.safety import evaluate
+
+    return evaluate(MODEL)
 
 
 def draw_charts(results: Dict[str, Any], folder: Path) -> List[Path]:
@@ -435,6 +442,10 @@ def summary(results: Dict[str, Any]) -> str:
                 f" ({retrieval['latency_cpu_p95_ms']:.2f})",
             ),
         ]
+    if results.get("safety"):
+        from bench.safety import summary_rows
+
+        rows += summary_rows(results["safety"])
     seconds = results.get(PART_SECONDS)
     if seconds:
         # The issue's budget is the whole `make bench`; each part's share shows where it goes.
@@ -483,6 +494,7 @@ def main() -> int:
         "moodbot": bench_moodbot,
         "wechat": bench_wechat,
         "retrieval": bench_retrieval,
+        "safety": bench_safety,
     }
     results: Dict[str, Any] = {"machine": machine()}
     folder.mkdir(parents=True, exist_ok=True)
