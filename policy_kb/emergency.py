@@ -89,6 +89,13 @@ _ENQUIRY = re.compile(
 _WORRY = re.compile(
     r"担心|不放心|放心不下|(?<!害)怕(?!冷|热|黑)|有点慌|心里不踏实|(去|上门|帮忙|帮我)(看看|看一下|瞧瞧|看一眼)|探望|看望|关心一下"
 )
+# The classifier alone is heard only where the words show some harm or danger: it also gives
+# "刚才停电了 现在来电了" or "有人在小区里发传单" a high report_emergency probability.
+_DISTRESS = re.compile(
+    r"血|晕|昏|倒|摔|跌|滑|跤|掉|落|坠|困|卡|夹|压|砸|撞|烧|火|烟|味|淹|水|打|刀|砍|捅|抢|偷|拽|拉走|带走|抱走|丢|不见|"
+    r"没了|找不|没消息|没回|喊|哭|叫|救|疼|痛|吐|抽|喘|呼吸|憋|呛|咳|噎|不动|起不来|出不|进不|下不|危险|急|快(?!递)|怕|"
+    r"死|伤|病|药|毒|敌敌畏|触电|电到|炸|爆|塌|跳|悬|烫|出事|不行了|不对劲|报警|带(她|他|孩子)走|拉(她|他)|110|119|120"
+)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _MARKUP = re.compile(r"<[^>]{0,200}>|&[a-z]{2,8};|\[[^\]]*\]\([^)]*\)")
 _ASCII_DANGER = re.compile(r"\bsos\b|\bhelp\b|jiuming|zhaohuo|\bfire\b|not breathing")
@@ -204,7 +211,7 @@ class EmergencyDetector:
         weak = next((k.id for k in self._kinds for part in parts if _any(k.weak, _masked(part, k))), None)
         if weak is not None and probability >= WEAK_THRESHOLD:
             return Assessment(weak, True, WEAK_SIGN)
-        if probability >= MODEL_THRESHOLD:
+        if probability >= MODEL_THRESHOLD and _DISTRESS.search(written):
             return Assessment(kind, True, MODEL)
         return Assessment(kind, False, NO_DANGER)
 

@@ -374,6 +374,11 @@ def test_the_classifier_alone_decides_a_message_without_a_situation(detector):
     assert not detector.detect("你们快过来一趟").is_emergency  # no classifier, no situation
 
 
+def test_the_classifier_alone_is_not_heard_where_the_words_show_no_harm(detector):
+    assert not detector.detect("刚才停电了 现在来电了", 0.9).is_emergency
+    assert not detector.detect("有人在小区里发传单", 0.9).is_emergency
+
+
 def test_a_weak_sign_needs_the_classifier_and_no_worry(detector):
     assert detector.detect("我妈电话一直没人接", 0.3) == Assessment(GENERAL, True, WEAK_SIGN)
     assert not detector.detect("我妈电话一直没人接", 0.05).is_emergency
