@@ -61,7 +61,7 @@ OTHER = (
 # A clause ends at punctuation or a space; a new one starts at a turn of time or a condition,
 # so that voice input without punctuation ("火灭了但是我妈还叫不醒") is read clause by clause.
 _CLAUSE_END = re.compile(r"[\s,，。.!！?？;；:：、~～…]+")
-_CLAUSE_START = re.compile(r"(?=但是|可是|不过|现在|结果|后来|万一|如果|要是|假如|假设|一旦)")
+_CLAUSE_START = re.compile(r"(?=但是|可是|不过|(?<!到)现在|结果|后来|万一|如果|要是|假如|假设|一旦)")
 _PRESENT = re.compile(r"现在|正在|还在|此刻|马上|赶紧|快(?!递|乐|餐)|救命|刚才|刚刚|今天|今晚|又|一直|还没|到现在")
 _PAST = re.compile(
     r"上(个)?(周|星期|礼拜|月|次|回)|昨(天|晚|儿)|前(天|晚|几天|阵子|些天)|去年|前年|那(天|次|回|会儿)|之前|以前|"
@@ -69,7 +69,7 @@ _PAST = re.compile(
 )
 _RESOLVED = re.compile(
     r"(火|人|孩子|小孩|老人).{0,4}(?<!没)(?<!不)(灭了|找到了|找回来了|回来了|救出来了)|已经(灭|扑灭|找到|找回|回来|回家|送|处理|没事|好了|出院|救出)|"
-    r"没事了|脱险|救出来了|出院|平安了|虚惊|后来"
+    r"没事了|脱险|救出来了|出院|平安了|虚惊|后来|扑灭|浇灭|灭掉了|被.{0,4}灭了"
 )
 _HYPOTHETICAL = re.compile(
     r"万一|如果|要是|假如|假设|一旦|(遇到|碰到)(?!了)|容易|可能会|小心|预防|防止|以防|防范|隐患|演练|培训|讲座|知识|会不会|注意什么|注意事项|应急预案|该打什么电话|"
@@ -77,7 +77,7 @@ _HYPOTHETICAL = re.compile(
 )
 _QUESTION = re.compile(
     r"费|缴|交钱|收费|多少钱|怎么交|办理|申请|报修|维修|检修|年检|安装|装.{0,2}吗|改造|被占|占用|占了|规定|罚款|投诉|建议|政策|补贴|"
-    r"在哪(里|儿)?(领|买|办|交)|归谁管|哪个部门|物业费|办.{0,4}证|残疾|预约|安排|约一下|约个|借我"
+    r"在哪(里|儿)?(领|买|办|交)|是多少|多少号|买(个|一个)|推荐|归谁管|哪个部门|物业费|办.{0,4}证|残疾|预约|安排|约一下|约个|借我"
 )
 _HABITUAL = re.compile(r"经常|总是|老是|每次|天天|每天|隔三差五|(?<!一)动不动|常常|三天两头")
 # A question about rights, claims or services speaks of what happened or may happen (算不算工伤, 能离婚吗,
