@@ -8,8 +8,9 @@ Every alarm pages the duty phone, but a missed emergency is far worse than a fal
 1. a danger situation of emergencies.yml, written or sound-alike, in a clause that is not framed
    as past, hypothetical or a question about rules, is an emergency whatever the classifier says;
 2. a weak sign (电话没人接, 出事) is one only when the classifier agrees and no worry is voiced;
-3. without either, the classifier's report_emergency probability decides, unless the message
-   is noise or frames itself as past, hypothetical, a worry or a question about rules and fees.
+3. without either, the classifier's report_emergency probability decides where the words show
+   some harm, unless the message is noise or frames itself as past, hypothetical, a worry or a
+   question about rules and fees.
 
 ``detect(text)`` also works without a probability (the channels' last resort when Rasa fails).
 """
@@ -166,12 +167,6 @@ class EmergencyDetector:
     def __init__(self, path: Path = EMERGENCIES_FILE) -> None:
         self._kinds = _load(path)
         self._repairs: Any | None = None
-
-    @property
-    def kinds(self) -> List[str]:
-        """Every hotline kind, ``general`` last."""
-        ids = [kind.id for kind in self._kinds]
-        return ids if GENERAL in ids else ids + [GENERAL]
 
     def warm_up(self) -> None:
         """Load the pinyin and jieba dictionaries now rather than on the first message that needs them."""
