@@ -62,7 +62,7 @@ OTHER = (
 # A clause ends at punctuation or a space; a new one starts at a turn of time or a condition,
 # so that voice input without punctuation ("火灭了但是我妈还叫不醒") is read clause by clause.
 _CLAUSE_END = re.compile(r"[\s,，。.!！?？;；:：、~～…]+")
-_CLAUSE_START = re.compile(r"(?=但是|可是|不过|(?<!到)现在|结果|后来|万一|如果|要是|假如|假设|一旦)")
+_CLAUSE_START = re.compile(r"(?=但是|可是|(?<=[了的吧啊呢呀])不过|(?<!到)现在|结果|后来|万一|如果|要是|假如|假设|一旦)")
 _PRESENT = re.compile(r"现在|正在|还在|此刻|马上|赶紧|快(?!递|乐|餐)|救命|刚才|刚刚|今天|今晚|又|一直|还没|到现在")
 _PAST = re.compile(
     r"上(个)?(周|星期|礼拜|月|次|回)|昨(天|晚|儿)|前(天|晚|几天|阵子|些天)|去年|前年|那(天|次|回|会儿)|之前|以前|"
@@ -80,12 +80,12 @@ _QUESTION = re.compile(
     r"费|缴|交钱|收费|多少钱|怎么交|办理|申请|报修|维修|检修|年检|安装|装.{0,2}吗|改造|被占|占用|占了|规定|罚款|投诉|建议|政策|补贴|"
     r"在哪(里|儿)?(领|买|办|交)|是多少|多少号|买(个|一个)|推荐|归谁管|哪个部门|物业费|办.{0,4}证|残疾|预约|安排|约一下|约个|借我"
 )
-_HABITUAL = re.compile(r"经常|总是|老是|每次|天天|每天|隔三差五|(?<!一)动不动|常常|三天两头")
+_HABITUAL = re.compile(r"经常|总是|老是|每次|天天|每天|隔三差五|(?<!一)动不动|常常|三天两头|最近|平时|老说")
 # A question about rights, claims or services speaks of what happened or may happen (算不算工伤, 能离婚吗,
 # 中风后能办残疾证吗), unless it says something is happening now.
 _ENQUIRY = re.compile(
     r"算不算|工伤|起诉|告他|离婚|赔|维权|法律|证据|律师|纠纷|医药费|责任|验伤|保险|警察说|派出所说|"
-    r"残疾|办证|申请|补贴|低保|预约|安排|约一下|约个|讲座|培训|报名|疫苗|狂犬|投诉|举报|建议"
+    r"残疾|办证|申请|补贴|低保|预约|安排|约一下|约个|讲座|培训|报名|疫苗|狂犬|投诉|举报|建议|手续|看病"
 )
 _WORRY = re.compile(
     r"担心|不放心|放心不下|(?<!害)怕(?!冷|热|黑)|有点慌|心里不踏实|(去|上门|帮忙|帮我)(看看|看一下|瞧瞧|看一眼)|探望|看望|关心一下"
