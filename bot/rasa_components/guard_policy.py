@@ -29,6 +29,7 @@ from typing import Any, Dict, List
 from rasa.core.policies.policy import Policy, PolicyPrediction, confidence_scores_for
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
+from rasa.shared.constants import INTENT_MESSAGE_PREFIX
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.generator import TrackerWithCachedStates
@@ -37,7 +38,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.nlp.followup import says_not_fixed
 from bot.nlp.rating import extract_rating
-from policy_kb.emergency import MODEL, Assessment, default_detector, detect, emergency_probability
+from policy_kb.emergency import GENERAL, MODEL, Assessment, default_detector, detect, emergency_probability
 
 EMERGENCY_INTENT = "report_emergency"
 HANDOFF_INTENT = "request_human"
@@ -112,6 +113,9 @@ class GuardPolicy(Policy):
         message = tracker.latest_message
         if message is None or not message.text:
             return None
+        intent = (message.intent or {}).get(INTENT_NAME_KEY)
+        if message.text.startswith(INTENT_MESSAGE_PREFIX) and intent == EMERGENCY_INTENT:
+            return Assessment(GENERAL, True, MODEL)  # a button's payload says so itself
         assessment = detect(message.text, emergency_probability(message.parse_data or {}))
         if assessment.reason == MODEL and tracker.active_loop_name:
             probability = emergency_probability(message.parse_data or {})

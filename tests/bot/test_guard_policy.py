@@ -128,6 +128,11 @@ def test_a_false_alarm_gets_the_menu_not_the_duty_phone_even_as_the_top_intent(p
     assert predicted(policy, domain, [*events, ActionExecuted("utter_menu")])[0] == "action_listen"
 
 
+def test_a_payload_naming_the_emergency_intent_is_taken_at_its_word(policy, domain):
+    message = said("report_emergency", text="/report_emergency")
+    assert predicted(policy, domain, [ActionExecuted("action_listen"), message])[0] == "utter_emergency_general"
+
+
 def test_a_false_alarm_inside_a_form_leaves_the_form_to_ask_again(policy, domain):
     message = said("report_emergency", ranking=[("report_emergency", 0.95)], text="担心我妈 能不能去看看")
     assert predicted(policy, domain, form_asking_then(message))[0] is None
