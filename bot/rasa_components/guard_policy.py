@@ -38,7 +38,15 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.nlp.followup import says_not_fixed
 from bot.nlp.rating import extract_rating
-from policy_kb.emergency import GENERAL, MODEL, Assessment, default_detector, detect, emergency_probability
+from policy_kb.emergency import (
+    GENERAL,
+    MODEL,
+    WEAK_SIGN,
+    Assessment,
+    default_detector,
+    detect,
+    emergency_probability,
+)
 
 EMERGENCY_INTENT = "report_emergency"
 HANDOFF_INTENT = "request_human"
@@ -108,8 +116,8 @@ class GuardPolicy(Policy):
         return None
 
     def _assess(self, tracker: DialogueStateTracker) -> Assessment | None:
-        """The detector's view of the resident's message; inside a form, the classifier alone
-        needs to be sure, because an answer to the form's question ("匿名", "5号楼") rarely is one."""
+        """The detector's view of the resident's message; inside a form, the classifier (alone or
+        with a weak sign) needs to be sure, because an answer to the form's question ("匿名", "5号楼") rarely is one."""
         message = tracker.latest_message
         if message is None or not message.text:
             return None
@@ -117,7 +125,7 @@ class GuardPolicy(Policy):
         if message.text.startswith(INTENT_MESSAGE_PREFIX) and intent == EMERGENCY_INTENT:
             return Assessment(GENERAL, True, MODEL)  # a button's payload says so itself
         assessment = detect(message.text, emergency_probability(message.parse_data or {}))
-        if assessment.reason == MODEL and tracker.active_loop_name:
+        if assessment.reason in (MODEL, WEAK_SIGN) and tracker.active_loop_name:
             probability = emergency_probability(message.parse_data or {})
             if probability < self.config["in_form_min_confidence"]:
                 return Assessment(assessment.kind, False, assessment.reason)

@@ -133,6 +133,12 @@ def test_a_payload_naming_the_emergency_intent_is_taken_at_its_word(policy, doma
     assert predicted(policy, domain, [ActionExecuted("action_listen"), message])[0] == "utter_emergency_general"
 
 
+def test_a_weak_sign_answering_a_form_needs_a_sure_classifier(policy, domain):
+    unsure = said("inform", ranking=[("inform", 0.6), ("report_emergency", 0.3)], text="那个电话打不通")
+    assert predicted(policy, domain, form_asking_then(unsure))[0] is None
+    assert predicted(policy, domain, [ActionExecuted("action_listen"), unsure])[0] == "utter_emergency_general"
+
+
 def test_a_false_alarm_inside_a_form_leaves_the_form_to_ask_again(policy, domain):
     message = said("report_emergency", ranking=[("report_emergency", 0.95)], text="担心我妈 能不能去看看")
     assert predicted(policy, domain, form_asking_then(message))[0] is None
