@@ -8,7 +8,8 @@ locks, when Redis answers), wechat (passive WeChat reply time, duplicate tickets
 MsgIds), retrieval (catalogue hit@1 / hit@3 and query latency on bench/questions), bare (Rasa's
 stock pipeline and policies trained on our data: scored as the stock NLU peer, then served as the
 bare server of the speed ratios; see bench/bare.py), cv (5-fold cross-validation of the project's
-pipeline) and cais (the project's components on the public CAIS benchmark: bench/cais.py). `make
+pipeline), cais (the project's components on the public CAIS benchmark: bench/cais.py) and safety
+(emergency recall and false alarms on bench/situations: bench/safety.py). `make
 bench` runs them all; `--only` picks some, and `--only moodbot` (or `--all`) adds the `rasa init`
 moodbot served bare, the yardstick of issue 2; `--only faults` measures the channels' safety net under
 faults (bench/faults.py: the hotline with a hung action server, a 100k-character message).
@@ -39,7 +40,7 @@ from bot.settings import Settings, rasa_api_token
 from tickets.db import migrate
 
 logger = logging.getLogger("bench")
-PARTS = ("nlu", "train", "speed", "workers", "wechat", "retrieval", "bare", "cv", "cais")
+PARTS = ("nlu", "train", "speed", "workers", "wechat", "retrieval", "bare", "cv", "cais", "safety")
 EXTRA_PARTS = ("moodbot", "faults")
 RESULTS = ROOT / "results"
 # Wall-clock seconds of each part of the run; the run took their sum.
@@ -79,6 +80,12 @@ def bench_cais() -> Dict[str, Any]:
     from bench.cais import run_in_subprocess
 
     return run_in_subprocess()
+
+
+def bench_safety() -> Dict[str, Any]:
+    from bench.safety import evaluate
+
+    return evaluate(MODEL)
 
 
 def draw_charts(results: Dict[str, Any], folder: Path) -> List[Path]:
@@ -495,6 +502,10 @@ def summary(results: Dict[str, Any]) -> str:
             ),
             ("  a neighbour's turn slowed, p50 ms (target <= 200)", f"{long['neighbour_slowdown_p50_ms']:.0f}"),
         ]
+    if results.get("safety"):
+        from bench.safety import summary_rows
+
+        rows += summary_rows(results["safety"])
     seconds = results.get(PART_SECONDS)
     if seconds:
         # The issue's budget is the whole `make bench`; each part's share shows where it goes.
@@ -544,6 +555,7 @@ def main() -> int:
         "wechat": bench_wechat,
         "retrieval": bench_retrieval,
         "faults": bench_faults,
+        "safety": bench_safety,
     }
     results: Dict[str, Any] = {"machine": machine()}
     folder.mkdir(parents=True, exist_ok=True)

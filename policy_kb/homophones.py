@@ -16,6 +16,8 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Tuple
 
 Sounds = FrozenSet[str]
 NO_SOUND: Sounds = frozenset()
+# Common characters jionlp's dictionary has no reading for (煤气 is written 煤汽, 没气 …).
+MISSING_READINGS: Dict[str, Sounds] = {"煤": frozenset({"mei"})}
 
 
 def _toneless(pinyin: str) -> str:
@@ -27,7 +29,8 @@ def char_sounds() -> Dict[str, Sounds]:
     """Every Chinese character's readings without tones (jionlp's character dictionary, loaded once)."""
     from jionlp.dictionary.dictionary_loader import pinyin_char_loader  # heavy: only when an index is built
 
-    return {char: frozenset(_toneless(p) for p in readings) for char, readings in pinyin_char_loader().items()}
+    sounds = {char: frozenset(_toneless(p) for p in readings) for char, readings in pinyin_char_loader().items()}
+    return {**MISSING_READINGS, **sounds}
 
 
 class HomophoneIndex:
@@ -48,18 +51,27 @@ class HomophoneIndex:
 
     def find(self, text: str) -> List[Tuple[str, str]]:
         """(key, word) for every key whose word ``text`` writes with other characters of the same sound."""
-        sounds = [self._sounds.get(char, NO_SOUND) for char in text]
         found: Dict[str, str] = {}
+        for _, _, key, word in self.spans(text):
+            found.setdefault(key, word)
+        return list(found.items())
+
+    def spans(self, text: str) -> List[Tuple[int, int, str, str]]:
+        """(start, end, key, word) for each place ``text`` writes a known word with sound-alike characters."""
+        sounds = [self._sounds.get(char, NO_SOUND) for char in text]
+        found: List[Tuple[int, int, str, str]] = []
+        seen: set = set()
         for start in range(len(text) - 1):
             for first in sounds[start]:
                 for second in sounds[start + 1]:
                     for key, word, word_sounds in self._by_start.get((first, second), ()):
                         end = start + len(word)
-                        if key in found or end > len(text):
+                        if (start, key) in seen or end > len(text):
                             continue
                         written = text[start:end]
                         if written == word or (len(word) == 2 and self._is_word(written)):
                             continue
                         if all(heard & meant for heard, meant in zip(sounds[start:end], word_sounds, strict=True)):
-                            found[key] = word
-        return list(found.items())
+                            seen.add((start, key))
+                            found.append((start, end, key, word))
+        return found

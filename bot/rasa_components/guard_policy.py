@@ -9,6 +9,13 @@ rule alone cannot interrupt a form for an emergency. This policy checks the
 conversation's state on every message and, when it applies, outranks the
 form (same confidence, higher priority, also a "no user" prediction).
 
+Whether a message is an emergency is not the intent's top-1: policy_kb.emergency
+weighs danger situations (also misspelt by sound) and what frames them (past,
+hypothetical, worry, a question about fees) with the classifier's report_emergency
+probability. So a situation answers with the hotline under any intent or
+nlu_fallback, and a worry the classifier took for an emergency is answered with
+the menu (which names the hotlines) instead of an urgent ticket and the duty phone.
+
 The first answer to an emergency is a domain response chosen here by the kind
 of emergency (fire → 119 …): Rasa sends it itself, so the resident hears the
 right hotline even when the action server is down. The action that opens the
@@ -22,6 +29,7 @@ from typing import Any, Dict, List
 from rasa.core.policies.policy import Policy, PolicyPrediction, confidence_scores_for
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
+from rasa.shared.constants import INTENT_MESSAGE_PREFIX
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.generator import TrackerWithCachedStates
@@ -30,11 +38,20 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.nlp.followup import says_not_fixed
 from bot.nlp.rating import extract_rating
-from policy_kb.emergency import GENERAL, EmergencyClassifier
+from policy_kb.emergency import (
+    GENERAL,
+    MODEL,
+    WEAK_SIGN,
+    Assessment,
+    default_detector,
+    detect,
+    emergency_probability,
+)
 
 EMERGENCY_INTENT = "report_emergency"
 HANDOFF_INTENT = "request_human"
 FALLBACK_INTENT = "nlu_fallback"
+NOT_EMERGENCY_RESPONSE = "utter_menu"  # what a false alarm gets: the menu, which names the hotlines
 EMERGENCY_ACTION = "action_handle_emergency"
 EMERGENCY_RESPONSE_PREFIX = "utter_emergency_"
 HANDOFF_ACTION = "action_request_human"
@@ -53,32 +70,17 @@ class GuardPolicy(Policy):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._emergencies = EmergencyClassifier()
+        # The sound-alike dictionaries take seconds to load: at start, not on a resident's first emergency.
+        default_detector().warm_up()
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         # RulePolicy has priority 6; ties in confidence go to the higher priority.
-        return {"priority": 7, "emergency_min_confidence": 0.3, "in_form_min_confidence": 0.9}
+        return {"priority": 7, "in_form_min_confidence": 0.9}
 
     def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
         """Nothing to learn: the guard's behaviour is fixed."""
         return self._resource
-
-    def _intent(self, tracker: DialogueStateTracker) -> str | None:
-        """The resident's intent; an emergency stays one even below the fallback threshold."""
-        message = tracker.latest_message
-        name = (message.intent or {}).get(INTENT_NAME_KEY) if message else None
-        if name == FALLBACK_INTENT and message is not None:
-            ranking = [
-                entry for entry in message.parse_data.get("intent_ranking", []) if entry.get("name") != FALLBACK_INTENT
-            ]
-            if (
-                ranking
-                and ranking[0].get("name") == EMERGENCY_INTENT
-                and ranking[0].get("confidence", 0.0) >= self.config["emergency_min_confidence"]
-            ):
-                return EMERGENCY_INTENT
-        return name
 
     def _next_action(self, tracker: DialogueStateTracker) -> str | None:
         latest = tracker.latest_action_name
@@ -86,35 +88,48 @@ class GuardPolicy(Policy):
             return ACTION_LISTEN_NAME
         if latest and latest.startswith(EMERGENCY_RESPONSE_PREFIX):
             return EMERGENCY_ACTION
+        message = tracker.latest_message
+        intent = (message.intent or {}).get(INTENT_NAME_KEY) if message else None
+        if latest == NOT_EMERGENCY_RESPONSE and intent == EMERGENCY_INTENT:
+            return ACTION_LISTEN_NAME  # after a false alarm was answered with the menu
         if latest != ACTION_LISTEN_NAME:
             return None
-        intent = self._intent(tracker)
-        if intent == EMERGENCY_INTENT:
-            text = (tracker.latest_message.text if tracker.latest_message else "") or ""
-            kind = self._emergencies.classify(text)
-            if self._plausible_emergency(tracker, kind):
-                return f"{EMERGENCY_RESPONSE_PREFIX}{kind}"
+        assessment = self._assess(tracker)
+        if assessment is not None and assessment.is_emergency:
+            return f"{EMERGENCY_RESPONSE_PREFIX}{assessment.kind}"
         if tracker.get_slot(HANDOFF_SLOT):
             return RELAY_ACTION
-        if tracker.latest_message is not None and (tracker.latest_message.metadata or {}).get(ATTACHMENT_METADATA):
+        if message is not None and (message.metadata or {}).get(ATTACHMENT_METADATA):
             return ATTACH_ACTION
         if tracker.get_slot(RATING_SLOT) and not tracker.active_loop_name and intent != HANDOFF_INTENT:
-            text = (tracker.latest_message.text if tracker.latest_message else "") or ""
+            text = (message.text if message else "") or ""
             if says_not_fixed(text):  # "还没修好" answers the follow-up too, even with a low rating in it
                 return REOPEN_ACTION
             if extract_rating(text) is not None:
                 return FEEDBACK_ACTION
         if intent == HANDOFF_INTENT and tracker.active_loop_name:
             return HANDOFF_ACTION
+        if intent == EMERGENCY_INTENT and not tracker.active_loop_name:
+            # The classifier's top-1 said emergency, the detector says false alarm: keep the rule
+            # "emergency first" from paging the duty phone. Inside a form, the form asks again.
+            return NOT_EMERGENCY_RESPONSE
         return None
 
-    def _plausible_emergency(self, tracker: DialogueStateTracker, kind: str) -> bool:
-        """Inside a form, an answer to its question ("匿名", "5号楼") is rarely an emergency:
-        there it takes danger words or a confident model; anywhere else the model's word."""
-        if not tracker.active_loop_name or kind != GENERAL:
-            return True
-        confidence = (tracker.latest_message.intent or {}).get("confidence", 0.0) if tracker.latest_message else 0.0
-        return confidence >= self.config["in_form_min_confidence"]
+    def _assess(self, tracker: DialogueStateTracker) -> Assessment | None:
+        """The detector's view of the resident's message; inside a form, the classifier (alone or
+        with a weak sign) needs to be sure, because an answer to the form's question ("匿名", "5号楼") rarely is one."""
+        message = tracker.latest_message
+        if message is None or not message.text:
+            return None
+        intent = (message.intent or {}).get(INTENT_NAME_KEY)
+        if message.text.startswith(INTENT_MESSAGE_PREFIX) and intent == EMERGENCY_INTENT:
+            return Assessment(GENERAL, True, MODEL)  # a button's payload says so itself
+        assessment = detect(message.text, emergency_probability(message.parse_data or {}))
+        if assessment.reason in (MODEL, WEAK_SIGN) and tracker.active_loop_name:
+            probability = emergency_probability(message.parse_data or {})
+            if probability < self.config["in_form_min_confidence"]:
+                return Assessment(assessment.kind, False, assessment.reason)
+        return assessment
 
     def predict_action_probabilities(
         self,

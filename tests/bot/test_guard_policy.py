@@ -85,9 +85,68 @@ def test_the_ticket_follows_the_hotline(policy, domain):
 
 
 def test_an_emergency_below_the_fallback_threshold_is_still_an_emergency(policy, domain):
-    message = said("nlu_fallback", ranking=[("nlu_fallback", 0.45), ("report_emergency", 0.4), ("greet", 0.1)])
+    # "…" was the text here: noise, which the detector never takes for an emergency (issue 20).
+    message = said(
+        "nlu_fallback",
+        ranking=[("nlu_fallback", 0.45), ("report_emergency", 0.4), ("greet", 0.1)],
+        text="着伙了 烧到窗帘了",
+    )
     action, _ = predicted(policy, domain, [ActionExecuted("action_listen"), message])
-    assert action.startswith("utter_emergency_")
+    assert action == "utter_emergency_fire"
+
+
+def test_the_classifier_alone_can_make_an_emergency_under_the_fallback(policy, domain):
+    ambiguous = [("nlu_fallback", 0.6), ("report_emergency", 0.51), ("request_human", 0.49)]
+    message = said("nlu_fallback", ranking=ambiguous, text="你们快过来一趟")
+    assert predicted(policy, domain, [ActionExecuted("action_listen"), message])[0] == "utter_emergency_general"
+
+
+@pytest.mark.parametrize(
+    "intent, text, response",
+    [
+        ("file_complaint", "楼道里全是烟 我们在五楼下不去", "utter_emergency_fire"),
+        ("consult_service", "我爸躺在床上怎么叫都叫不醒", "utter_emergency_medical"),
+        ("out_of_scope", "地下室进水了 水已经没过膝盖了 我奶奶还在下面", "utter_emergency_water"),
+        ("nlu_fallback", "我家老头有痴呆 下午出去遛弯到现在天黑了还没回来", "utter_emergency_missing"),
+    ],
+)
+def test_a_danger_situation_is_an_emergency_whatever_the_top_intent(policy, domain, intent, text, response):
+    message = said(intent, ranking=[(intent, 0.6), ("report_emergency", 0.05)], text=text)
+    action, prediction = predicted(policy, domain, [ActionExecuted("action_listen"), message])
+    assert action == response
+    assert prediction.is_no_user_prediction
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["我妈一个人在家 我有点担心 能不能请网格员去看看", "上周三号楼着火的事后来怎么处理的", "煤气费怎么交", "x7#kQ!9zz"],
+)
+def test_a_false_alarm_gets_the_menu_not_the_duty_phone_even_as_the_top_intent(policy, domain, text):
+    message = said("report_emergency", ranking=[("report_emergency", 0.9)], text=text)
+    events = [ActionExecuted("action_listen"), message]
+    assert predicted(policy, domain, events)[0] == "utter_menu"
+    assert predicted(policy, domain, [*events, ActionExecuted("utter_menu")])[0] == "action_listen"
+
+
+def test_a_payload_naming_the_emergency_intent_is_taken_at_its_word(policy, domain):
+    message = said("report_emergency", text="/report_emergency")
+    assert predicted(policy, domain, [ActionExecuted("action_listen"), message])[0] == "utter_emergency_general"
+
+
+def test_a_weak_sign_answering_a_form_needs_a_sure_classifier(policy, domain):
+    unsure = said("inform", ranking=[("inform", 0.6), ("report_emergency", 0.3)], text="那个电话打不通")
+    assert predicted(policy, domain, form_asking_then(unsure))[0] is None
+    assert predicted(policy, domain, [ActionExecuted("action_listen"), unsure])[0] == "utter_emergency_general"
+
+
+def test_a_false_alarm_inside_a_form_leaves_the_form_to_ask_again(policy, domain):
+    message = said("report_emergency", ranking=[("report_emergency", 0.95)], text="担心我妈 能不能去看看")
+    assert predicted(policy, domain, form_asking_then(message))[0] is None
+
+
+def test_a_situation_inside_a_form_breaks_in_whatever_the_intent(policy, domain):
+    message = said("inform", ranking=[("inform", 0.8)], text="我老伴突然晕过去了")
+    assert predicted(policy, domain, form_asking_then(message))[0] == "utter_emergency_medical"
 
 
 def test_during_a_handoff_every_message_is_relayed(policy, domain):
