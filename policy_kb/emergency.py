@@ -168,6 +168,11 @@ class EmergencyDetector:
         self._kinds = _load(path)
         self._repairs: Any | None = None
 
+    @property
+    def kinds(self) -> List[str]:
+        """Every hotline kind this detector can answer, ``general`` included."""
+        return [kind.id for kind in self._kinds] + [GENERAL]
+
     def warm_up(self) -> None:
         """Load the pinyin and jieba dictionaries now rather than on the first message that needs them."""
         self._repair_index()

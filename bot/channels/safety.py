@@ -12,18 +12,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Awaitable, Dict, Sequence
 
 from bot.channels import replies
 from bot.settings import Settings
-from policy_kb.emergency import GENERAL, EmergencyClassifier
+from policy_kb.emergency import GENERAL, default_detector, detect, emergency_probability
 
 logger = logging.getLogger(__name__)
 
 FULL_TEXT = "full_text"  # metadata key: the whole message when only its start reached the NLU
-EMERGENCY_INTENT = "report_emergency"
-EMERGENCY_MIN_CONFIDENCE = 0.3  # as GuardPolicy's emergency_min_confidence
 HOTLINE_PREFIX = "utter_emergency_"
 
 DONE = "done"
@@ -50,27 +47,19 @@ class Watched:
     hotline: Dict[str, Any] | None = None  # the hotline, when Rasa has not sent it yet
 
 
-@lru_cache(maxsize=1)
-def _classifier() -> EmergencyClassifier:
-    return EmergencyClassifier()
-
-
 async def emergency_kind(text: str, agent: Any | None) -> str | None:
     """The kind of emergency ``text`` reports, or None.
 
-    Rasa's NLU decides whether it is an emergency (as GuardPolicy does), the catalogue's keywords
-    which one; without a working NLU the keywords alone decide, as missing a fire is worse.
+    The same decision as GuardPolicy's (policy_kb's detector, with the NLU's emergency probability
+    as one of its inputs); without a working NLU the detector decides alone, as missing a fire is worse.
     """
-    kind = _classifier().classify(text)
+    probability: float | None = None
     try:
-        parsed = await agent.parse_message(text)
-        intent = parsed.get("intent") or {}
-    except Exception:  # no model, or the NLU itself failing: fall back to the keywords
-        logger.warning("NLU unavailable for the emergency check; keywords decide")
-        return None if kind == GENERAL else kind
-    if intent.get("name") == EMERGENCY_INTENT and (intent.get("confidence") or 0.0) >= EMERGENCY_MIN_CONFIDENCE:
-        return kind
-    return None
+        probability = emergency_probability(await agent.parse_message(text))
+    except Exception:  # no model, or the NLU itself failing: the detector decides without it
+        logger.warning("NLU unavailable for the emergency check; the detector decides alone")
+    assessment = detect(text, probability)
+    return assessment.kind if assessment.is_emergency else None
 
 
 class SafetyNet:
@@ -105,7 +94,7 @@ class SafetyNet:
         return {"text": replies.HOTLINES}
 
     def _hotline_texts(self, agent: Any | None) -> set[str]:
-        return {self.hotline(kind, agent)["text"] for kind in _classifier().kinds}
+        return {self.hotline(kind, agent)["text"] for kind in default_detector().kinds}
 
     async def watch(
         self,
