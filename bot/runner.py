@@ -8,7 +8,7 @@ import logging
 import os
 import signal
 import socket
-import subprocess
+import subprocess  # nosec B404
 import sys
 import time
 from dataclasses import dataclass, field
@@ -48,7 +48,7 @@ class Service:
 
     def start(self, log_dir: Path) -> None:
         with open(log_dir / f"{self.name}.log", "ab") as log:  # the child keeps its own copy
-            self.process = subprocess.Popen(
+            self.process = subprocess.Popen(  # nosec B603
                 self.command,
                 cwd=self.cwd,
                 env={**os.environ, **self.env},

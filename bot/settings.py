@@ -136,7 +136,7 @@ class Settings(BaseSettings):
                 "RASA_LOCK_STORE_HOST": "",
                 "RASA_LOCK_STORE_PORT": "0",
                 "RASA_LOCK_STORE_DB": "0",
-                "RASA_LOCK_STORE_PASSWORD": "",
+                "RASA_LOCK_STORE_PASSWORD": "",  # nosec B105
             }
         parts = urlsplit(self.rasa_lock_store_url)
         return {
@@ -158,7 +158,7 @@ class Settings(BaseSettings):
 
     @property
     def _browser_host(self) -> str:
-        return "localhost" if self.bind_host in ("0.0.0.0", "127.0.0.1", "::") else self.bind_host
+        return "localhost" if self.bind_host in ("0.0.0.0", "127.0.0.1", "::") else self.bind_host  # nosec B104
 
     @property
     def action_url(self) -> str:

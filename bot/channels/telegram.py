@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
 CHANNEL = "telegram"
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # nosec B105
 MAX_BODY_BYTES = 256 * 1024  # a real Update is a few kilobytes
 MAX_MESSAGE_CHARS = 4096  # Telegram refuses longer messages
 MAX_CALLBACK_BYTES = 64  # Telegram's limit for an inline button's callback_data

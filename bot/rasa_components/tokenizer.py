@@ -47,7 +47,7 @@ class CommunityJiebaTokenizer(JiebaTokenizer):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {**JiebaTokenizer.get_default_config(), "token_unit": "word", "hmm": True}
+        return {**JiebaTokenizer.get_default_config(), "token_unit": "word", "hmm": True}  # nosec B105
 
     def __init__(self, config: Dict[str, Any], *args: Any, **kwargs: Any) -> None:
         config = {**self.get_default_config(), **config}
@@ -62,7 +62,7 @@ class CommunityJiebaTokenizer(JiebaTokenizer):
 
         words = [Token(word, start) for word, start, _ in jieba.tokenize(message.get(attribute), HMM=self.hmm)]
         tokens = [token for token in self._apply_token_pattern(words) if token.text.strip()]
-        if self.token_unit == "char" and attribute == TEXT:
+        if self.token_unit == "char" and attribute == TEXT:  # nosec B105
             tokens = [character for token in tokens for character in _characters(token)]
         if attribute != TEXT or not message.get(ENTITIES):
             return tokens

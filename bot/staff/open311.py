@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-import xml.etree.ElementTree as ET
+import xml.etree.ElementTree as ET  # nosec B405
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
