@@ -61,6 +61,10 @@ class ServiceEntry(BaseModel):
     id: str = Field(..., regex=r"^[a-z][a-z0-9_-]*$")
     name: str = Field(..., min_length=2)
     aliases: List[str] = Field(default_factory=list)
+    needs: List[str] = Field(
+        default_factory=list,
+        description="how residents say the need without naming the service (老人不会做饭); searched, never shown",
+    )
     category: str
     summary: str = Field(..., description="what it provides, one or two plain sentences")
     eligibility: str
@@ -78,7 +82,16 @@ class ServiceEntry(BaseModel):
         True,
         description="True when places, phones, hours or amounts are the sample community's own facts",
     )
+    checked: date | None = Field(
+        None, description="when staff last checked the local facts (places, phones, hours, amounts); needed when local"
+    )
     booking: Booking | None = None
+
+    @validator("checked", always=True)
+    def _local_facts_are_dated(cls, checked: date | None, values: dict) -> date | None:
+        if values.get("local") and checked is None:
+            raise ValueError("local facts need the date they were checked, e.g. checked: 2026-12-07")
+        return checked
 
     @validator("source")
     def _known_source(cls, source: str) -> str:
@@ -86,10 +99,10 @@ class ServiceEntry(BaseModel):
             raise ValueError("source must be 'local' or a plan section such as 规划（九）2")
         return source
 
-    @validator("aliases", each_item=True)
+    @validator("aliases", "needs", each_item=True)
     def _non_empty_alias(cls, alias: str) -> str:
         if not alias.strip():
-            raise ValueError("an alias may not be empty")
+            raise ValueError("an alias or need may not be empty")
         return alias.strip()
 
 
