@@ -9,7 +9,8 @@ retrieval (catalogue hit@1 / hit@3 and query latency on bench/questions), bare (
 pipeline and policies trained on our data: scored as the stock NLU peer, then served as the
 bare server of the speed ratios; see bench/bare.py), cv (5-fold cross-validation of the
 project's pipeline) and cais (the project's components on the public CAIS benchmark:
-bench/cais.py). `make bench` runs them all; `--only` picks some, and `--only moodbot` (or
+bench/cais.py) and consult (service questions phrased as needs, through the NLU and the answer:
+bench/consult.py). `make bench` runs them all; `--only` picks some, and `--only moodbot` (or
 `--all`) adds the `rasa init` moodbot served bare, the yardstick of issue 2.
 Pictures (confusion matrices, per-intent F1) are written as PNG next to the JSON.
 """
@@ -37,7 +38,7 @@ from bot.settings import Settings
 from tickets.db import migrate
 
 logger = logging.getLogger("bench")
-PARTS = ("nlu", "train", "speed", "workers", "wechat", "retrieval", "bare", "cv", "cais")
+PARTS = ("nlu", "train", "speed", "workers", "wechat", "retrieval", "bare", "cv", "cais", "consult")
 EXTRA_PARTS = ("moodbot",)
 RESULTS = ROOT / "results"
 # Wall-clock seconds of each part of the run; the run took their sum.
@@ -255,6 +256,12 @@ def bench_retrieval() -> Dict[str, Any]:
     return evaluate()
 
 
+def bench_consult() -> Dict[str, Any]:
+    from bench.consult import evaluate
+
+    return evaluate(MODEL)
+
+
 def machine() -> Dict[str, Any]:
     """The processor the figures were measured on, as /proc/cpuinfo names it.
 
@@ -304,6 +311,29 @@ def peers_table(results: Dict[str, Any]) -> List[str]:
             f" | {trained:>5s} | {heldout['parse_p95_ms']:.1f}"
         )
     return lines
+
+
+def consult_rows(consult: Dict[str, Any] | None) -> List[tuple]:
+    """Service questions through the NLU and the answer (bench/consult.py), and bench/questions the same way."""
+    rows: List[tuple] = []
+    for key, label in (("service_questions", "service questions"), ("questions", "bench/questions")):
+        figures = (consult or {}).get(key)
+        if not figures:
+            continue
+        if "skipped" in figures:
+            rows.append((f"{label}: answered from the catalogue", figures["skipped"]))
+            continue
+        rows += [
+            (
+                f"{label}: answered with the entry (target >= 0.90) / hit@3",
+                f"{figures['answered']:.3f} / {figures['hit_at_3']:.3f}",
+            ),
+            (
+                f"{label}: form or ticket started (target 0)",
+                f"{figures['form_or_ticket']:.3f} ({figures['form_or_ticket_count']} of {figures['situations']})",
+            ),
+        ]
+    return rows
 
 
 def summary(results: Dict[str, Any]) -> str:
@@ -435,6 +465,7 @@ def summary(results: Dict[str, Any]) -> str:
                 f" ({retrieval['latency_cpu_p95_ms']:.2f})",
             ),
         ]
+    rows += consult_rows(results.get("consult"))
     seconds = results.get(PART_SECONDS)
     if seconds:
         # The issue's budget is the whole `make bench`; each part's share shows where it goes.
@@ -483,6 +514,7 @@ def main() -> int:
         "moodbot": bench_moodbot,
         "wechat": bench_wechat,
         "retrieval": bench_retrieval,
+        "consult": bench_consult,
     }
     results: Dict[str, Any] = {"machine": machine()}
     folder.mkdir(parents=True, exist_ok=True)
