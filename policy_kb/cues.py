@@ -44,13 +44,25 @@ _REQUEST = re.compile(
             r"报修|报个修|投诉一下|我要投诉|我投诉|举报一下|我要举报|我要反映|反映一下",
             r"发个?(?:求助|帖子|消息)|帮我发|登个记",
             # How a ticket is going: the resident wants their ticket looked up.
-            r"进度|处理得?怎么样|办得怎么样|怎么样了|有结果|有回复|工单|[Gg][Dd]\d|我(?:的|上次|上周|昨天|前天).{0,6}(?:投诉|预约|反映|求助|申请)",
-            r"转人工|人工服务|找(?:个)?真人|找工作人员|叫工作人员",
-            # A suggestion asks for something new to be built or added (社区能不能装个充电桩).
-            r"我建议|建议(?:社区|小区|物业|在|多|把|给|增加)|(?:能不能|可不可以|可以|能|应该)(?:多|再|给小区|在小区)?(?:装|建|修建|增加|增设|加装|多装|多建|多放|设置|改成|换成)",
+            r"我(?:发|提|报|约|投诉|反映|申请|预约)的|了没[\s，。？?！!]*$|进度|处理得?怎么样|办得怎么样|怎么样了|有结果|有回复|工单|[Gg][Dd]\d|我(?:的|上次|上周|昨天|前天).{0,6}(?:投诉|预约|反映|求助|申请)",
+            r"转人工|人工|客服|找(?:个)?真人|找工作人员|叫工作人员|我找(?:他|她|你们)|在不在|在吗|联系上",
+            r"订|挂.{1,8}号|帮我挂号|给我挂号|登记一下",
+            # A suggestion asks for something new to be built, added or changed (社区能不能装个充电桩).
+            r"我建议|建议(?:社区|小区|物业|在|多|把|给|增加)|提个?意见|希望(?:社区|小区|物业|多|能|可以)",
+            r"(?:能不能|可不可以|能否|应该|最好)(?!帮|给我|上门)(?:.{0,8})"
+            r"(?:装个|建个|换些|换成|改成|推出|开设|开通|出个|增加|增设|设置|多装|多建|多放|多组织|多搞|多开)",
+            # A favour asked of neighbours, an offer of help, a look at the board: the mutual-help forms.
+            r"有(?:没有)?人(?:能|可以|愿意)?(?:帮我|帮忙|顺路|陪我)|找个人帮我",
+            r"我(?:可以|能|愿意)(?:免费)?(?:教|帮|陪|带)|需求|我看看|看看(?:有|大家|邻居)|谁家在",
+            # A problem reported for fixing: the complaint form.
+            r"没人(?:管|修|拆|处理|清理|收拾|打扫)|怎么还没|太吵|扰民|乱停|乱扔|乱堆|违建|私自",
         ]
     )
 )
+
+
+# Words of a legal problem rather than a service: courts, suits, compensation, what the law says.
+_LEGAL = re.compile(r"法院|起诉|诉状|判|合法|违法|犯法|赔|法律责任|律师费|仲裁|官司|拒交|拒付|侵权|维权|索赔")
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,7 @@ class Cues:
 
     asks: bool
     requests: bool
+    legal: bool = False
 
     @property
     def is_question(self) -> bool:
@@ -67,4 +80,6 @@ class Cues:
 
 
 def read_cues(text: str) -> Cues:
-    return Cues(asks=bool(_QUESTION.search(text)), requests=bool(_REQUEST.search(text)))
+    return Cues(
+        asks=bool(_QUESTION.search(text)), requests=bool(_REQUEST.search(text)), legal=bool(_LEGAL.search(text))
+    )

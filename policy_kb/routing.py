@@ -5,9 +5,8 @@ question about a service (“社区管不管做饭”) could start the complaint
 lose to a weak form intent. Here the two are combined: a message that asks (:mod:`policy_kb.cues`)
 without asking for anything to be done, whose best catalogue entry is a confident match, is a
 consultation, whatever form intent the classifier chose. A legal problem (拖欠工资、离婚…) whose
-best entry is one of its topic's ways to help goes to the legal answer instead. Cancellations,
-feedback and small talk are never touched; an emergency only when it names no danger and one entry
-clearly answers it. No Rasa imports: the Rasa component
+best entry is one of its topic's ways to help goes to the legal answer instead. Emergencies, ticket
+status, cancellations, feedback and small talk are never touched. No Rasa imports: the Rasa component
 (``bot.rasa_components.consult_routing``) only applies the decision to the message.
 """
 
@@ -18,8 +17,6 @@ from dataclasses import dataclass
 from typing import Dict, FrozenSet
 
 from policy_kb.cues import read_cues
-from policy_kb.emergency import GENERAL as GENERAL_EMERGENCY
-from policy_kb.emergency import EmergencyClassifier
 from policy_kb.legal import GENERAL_TOPIC, LegalGuide
 from policy_kb.retrieval import KnowledgeBase
 from policy_kb.schema import ServiceEntry
@@ -28,25 +25,21 @@ logger = logging.getLogger(__name__)
 
 CONSULT = "consult_service"
 LEGAL = "ask_legal"
-# Intents a question about a service is mistaken for: forms, tickets, and the catch-alls.
-# Never: cancel_booking, give_feedback, affirm, deny, thank, goodbye, bot_challenge: their own words
-# decide them. Ticket status only without words about a ticket (those are requests, policy_kb.cues).
-# An emergency only under the conditions of EMERGENCY (below).
-REROUTABLE: FrozenSet[str] = frozenset(
-    {
-        "book_service",
-        "file_complaint",
-        "make_suggestion",
-        "post_mutual_help",
-        "browse_mutual_help",
-        "request_human",
-        "out_of_scope",
-        "greet",
-        "inform",
-        "check_ticket_status",
-    }
+# Intents a question about a service is mistaken for: the forms, and the catch-alls. Not the intents
+# whose own words decide them (ticket status, cancellation, a person, feedback, answers inside a form,
+# small talk) unless the classifier is unsure of them, and never an emergency: danger is written in too
+# many ways (跌倒了不吭声, 好几天没见人) for words or the catalogue to rule it out, so it stays one.
+FORM_INTENTS: FrozenSet[str] = frozenset(
+    {"book_service", "file_complaint", "make_suggestion", "post_mutual_help", "browse_mutual_help"}
 )
 EMERGENCY = "report_emergency"
+# Below this the classifier is unsure of any intent (the fallback's threshold): a strong catalogue match
+# wins over any guess but an emergency.
+UNSURE_CONFIDENCE = 0.35
+# A greeting or an out-of-scope guess is overruled only by a strong match ("社区医院在哪儿"), not by a
+# word or two the catalogue shares with small talk ("有人在线不").
+CATCH_ALL_INTENTS: FrozenSet[str] = frozenset({"greet", "out_of_scope"})
+CATCH_ALL_MIN_SCORE = 12.0
 # A question whose best entry scores this much is about the catalogue even when two or three entries
 # are close: the consultation then asks which one with numbered options, which is still no form.
 MIN_SCORE = 8.0
@@ -75,7 +68,6 @@ class ConsultationRouter:
     def __init__(self, knowledge_base: KnowledgeBase, min_score: float = MIN_SCORE) -> None:
         self.knowledge_base = knowledge_base
         self.min_score = min_score
-        self._emergencies = EmergencyClassifier()
         self._guide: LegalGuide | None = None
 
     def _legal_guide(self) -> LegalGuide:
@@ -84,29 +76,42 @@ class ConsultationRouter:
             self._guide = LegalGuide(catalogue)
         return self._guide
 
-    def route(self, text: str, intent: str, service: str | None = None) -> Route | None:
-        """The new intent for ``text``, or None when the classifier's ``intent`` stands."""
-        if intent not in REROUTABLE and intent not in (LEGAL, EMERGENCY):
+    def route(
+        self, text: str, intent: str, service: str | None = None, details: bool = False, confidence: float = 1.0
+    ) -> Route | None:
+        """The new intent for ``text``, or None when the classifier's ``intent`` (with ``confidence``) stands.
+
+        ``details``: the message gives an address or a phone number, as a booking or a report does.
+        """
+        unsure = confidence < UNSURE_CONFIDENCE and intent != EMERGENCY
+        if intent not in FORM_INTENTS | CATCH_ALL_INTENTS | {LEGAL} and not unsure:
             return None
         cues = read_cues(text)
-        if not cues.is_question:
+        if not cues.is_question or details:
             return None
         answer = self.knowledge_base.search(text, service=service)
         best = answer.best
         if best is None or not (answer.confident or answer.hits[0].score >= self.min_score):
             return None
-        if intent == EMERGENCY and (not answer.confident or self._emergencies.classify(text) != GENERAL_EMERGENCY):
-            # Safety first: only a question that names no danger (no fire, fall, violence… words) and that
-            # one catalogue entry answers clearly (“缓刑要到哪里报到”) is taken from the emergency path.
+        if (intent in CATCH_ALL_INTENTS or unsure) and answer.hits[0].score < CATCH_ALL_MIN_SCORE:
             return None
         if best.id in FORM_ENTRIES.get(intent, ()):
             return None
         topic = self._legal_guide().topic_for(None, text)
         is_legal_problem = topic is not GENERAL_TOPIC and best.id in topic.routes
         if intent == LEGAL:
-            # The legal answer is topic by topic; a question about one service (法律明白人、社区矫正)
-            # with no legal problem in it is better answered by that service's entry.
-            return None if is_legal_problem else Route(CONSULT, best, intent)
+            # The legal answer is topic by topic; a question about one service that it names (法律明白人是
+            # 干啥的, 社区矫正去哪报到), with no legal problem in it, is better answered by that entry.
+            if is_legal_problem or cues.legal or not _names(text, best, service):
+                return None
+            return Route(CONSULT, best, intent)
         new_intent = LEGAL if is_legal_problem else CONSULT
         logger.debug("routed %s to %s (entry %s)", intent, new_intent, best.id)
         return Route(new_intent, best, intent)
+
+
+def _names(text: str, entry: ServiceEntry, service: str | None) -> bool:
+    """Whether the resident named the entry: its name or an alias written out, or as the service entity."""
+    lowered = text.lower()
+    named = service is not None and service in (entry.name, *entry.aliases)
+    return named or any(word.lower() in lowered for word in (entry.name, *entry.aliases))

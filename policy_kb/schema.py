@@ -7,7 +7,7 @@ clear error that names the file and the field instead of a wrong answer.
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import date, time
 from enum import Enum
 from typing import List
 

@@ -27,6 +27,9 @@ from policy_kb.schema import ServiceEntry
 logger = logging.getLogger(__name__)
 
 SERVICE_ENTITY = "service"
+# An address or a phone number is what a booking or a report gives; a time is not: questions name times
+# too ("周末开门不", "放学三点半").
+DETAIL_ENTITIES = frozenset({"address", "phone"})
 ROUTING_KEY = "consult_routing"
 CONFIDENCE_KEY = "confidence"
 
@@ -67,7 +70,8 @@ class ConsultationRouting(GraphComponent):
             text = message.get(TEXT) or ""
             if not intent or not text:
                 continue
-            route = self.router.route(text, intent, _service_entity(message))
+            confidence = float((message.get(INTENT) or {}).get(CONFIDENCE_KEY, 1.0))
+            route = self.router.route(text, intent, _service_entity(message), _gives_details(message), confidence)
             if route is not None:
                 self._apply(message, route)
         return messages
@@ -92,6 +96,11 @@ class ConsultationRouting(GraphComponent):
                 entities.append(found)
                 message.set(ENTITIES, sorted(entities, key=lambda e: e.get("start", 0)), add_to_output=True)
         message.set(ROUTING_KEY, {"from": route.previous, "entry": route.entry.id}, add_to_output=True)
+
+
+def _gives_details(message: Message) -> bool:
+    """An address or a phone number: what a booking or a report gives, and a question rarely does."""
+    return any(entity.get("entity") in DETAIL_ENTITIES for entity in message.get(ENTITIES) or [])
 
 
 def _service_entity(message: Message) -> str | None:
