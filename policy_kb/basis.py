@@ -17,6 +17,8 @@ from policy_kb.schema import ServiceEntry
 
 PLAN_TITLE = "《江苏省“十四五”城乡社区服务体系建设规划》"
 LOCAL_SOURCE = "local"
+# A local entry staff added without its check date still says its facts are local, and that the date is missing.
+NOT_RECORDED = "未记录"
 _SOURCE = re.compile(r"^规划(（[一二三四五六七八九十]+）)(\d+)?$")
 
 # The plan's numbered sections, as headed in the plan's text.
@@ -84,5 +86,5 @@ def basis_of(entry: ServiceEntry) -> Dict[str, str]:
     section = plan_section(entry.source)
     return {
         "plan": f"{PLAN_TITLE}{section}" if section else "",
-        "checked": checked_on(entry.checked) if entry.checked else "",
+        "checked": checked_on(entry.checked) if entry.checked else NOT_RECORDED,
     }

@@ -83,15 +83,9 @@ class ServiceEntry(BaseModel):
         description="True when places, phones, hours or amounts are the sample community's own facts",
     )
     checked: date | None = Field(
-        None, description="when staff last checked the local facts (places, phones, hours, amounts); needed when local"
+        None, description="when staff last checked the local facts (places, phones, hours, amounts); shown in answers"
     )
     booking: Booking | None = None
-
-    @validator("checked", always=True)
-    def _local_facts_are_dated(cls, checked: date | None, values: dict) -> date | None:
-        if values.get("local") and checked is None:
-            raise ValueError("local facts need the date they were checked, e.g. checked: 2026-12-07")
-        return checked
 
     @validator("source")
     def _known_source(cls, source: str) -> str:
