@@ -342,7 +342,7 @@ class ActionAnswerLegal(ServiceAction):
             self.note_unanswered(text, self.knowledge_base.search(text).hits)
         dispatcher.utter_message(response="utter_legal_intro", topic=topic.name, tip=topic.tip)
         dispatcher.utter_message(response="utter_legal_routes")
-        routes = guide.routes(topic)
+        routes = guide.routes(topic, text)
         for index, entry in enumerate(routes, start=1):
             dispatcher.utter_message(
                 response="utter_legal_route",

@@ -5,7 +5,7 @@ question about a service and the catalogue entry that answers it. Every text is 
 trained model in-process (the routing component included) and then answered as the assistant would:
 ``consult_service`` by the consultation's retrieval (the whole text and the service entity; only a
 confident match is an answer, otherwise the resident is asked which service with numbered options),
-``ask_legal`` by the legal guide's first way to help for the topic. Figures:
+``ask_legal`` by the legal guide's first way to help for the topic (one the question names comes first). Figures:
 
 - answered: routed to consult_service / ask_legal and answered with the expected entry (target >= 0.90);
 - form or ticket: the intent would start a form (booking, complaint, suggestion, mutual help) or open
@@ -72,7 +72,7 @@ class AnswerReader:
         intent = (parsed.get("intent") or {}).get("name")
         if intent == LEGAL:
             topic = self.guide.topic_for(_entity(parsed, "legal_topic"), text)
-            routes = [entry.id for entry in self.guide.routes(topic)]
+            routes = [entry.id for entry in self.guide.routes(topic, text)]
             return (routes[0] if routes else None), routes
         answer = self.knowledge_base.search(text, service=_entity(parsed, "service"))
         ranked = [hit.entry.id for hit in answer.hits]

@@ -156,3 +156,12 @@ def test_a_legal_answer_says_where_its_first_way_to_help_comes_from(kb):
     sent = responses(dispatcher)
     assert sent[-2:] == ["utter_service_basis", "utter_offer_booking"]
     assert "（七）推动自治、法治、德治融合发展" in dispatcher.messages[-2]["plan"]
+
+
+def test_a_legal_answer_puts_the_service_the_question_matched_first(kb):
+    dispatcher, _ = run(ActionAnswerLegal(knowledge_base=kb), text="要立遗嘱 去哪里办公证", intent="ask_legal")
+    routes = [m["name"] for m in dispatcher.messages if m.get("response") == "utter_legal_route"]
+    assert routes[0] == "公证服务"
+    dispatcher, _ = run(ActionAnswerLegal(knowledge_base=kb), text="遗产继承有纠纷 想找人调解", intent="ask_legal")
+    routes = [m["name"] for m in dispatcher.messages if m.get("response") == "utter_legal_route"]
+    assert routes[0] == "人民调解" and "公证服务" in routes  # the topic's order otherwise: 公证 first
