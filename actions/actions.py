@@ -21,6 +21,7 @@ from actions import formatting as fmt
 from actions import wiring
 from bot.nlp.rating import extract_rating
 from bot.nlp.timeparse import SHANGHAI
+from policy_kb.basis import basis_of
 from policy_kb.legal import GENERAL_TOPIC, LegalGuide
 from policy_kb.retrieval import Hit, KnowledgeBase
 from policy_kb.schema import ServiceEntry
@@ -33,6 +34,7 @@ from tickets.service import TicketService
 
 logger = logging.getLogger(__name__)
 
+PERSON_BUTTON = {"title": "1. 找工作人员", "payload": "/request_human"}
 OFFER_WORDS = ("我可以", "我能", "我会", "愿意", "可以帮", "能帮大家", "免费教", "志愿", "时间银行", "我有空")
 
 
@@ -264,19 +266,33 @@ def _tell_entry(dispatcher: CollectingDispatcher, entry: ServiceEntry, community
         fees=entry.fees,
         time_limit=entry.time_limit,
     )
-    if entry.local:
-        dispatcher.utter_message(response="utter_service_local_note", community=community)
+    _tell_basis(dispatcher, entry, community)
 
 
-def _offer_booking(dispatcher: CollectingDispatcher, entry: ServiceEntry) -> List[EventType]:
+def _tell_basis(dispatcher: CollectingDispatcher, entry: ServiceEntry, community: str) -> None:
+    """The answer ends with where it comes from (依据); the community's own facts stay marked as local."""
+    basis = basis_of(entry)
+    if not basis["plan"]:
+        response = "utter_service_basis_local"
+    elif entry.local:
+        response = "utter_service_basis"
+    else:
+        response = "utter_service_basis_plan"
+    dispatcher.utter_message(response=response, community=community, **basis)
+
+
+def _offer_next_steps(dispatcher: CollectingDispatcher, entry: ServiceEntry) -> List[EventType]:
+    """After an answer: the booking when the service can be booked here, and always a person."""
     if entry.booking is None:
+        dispatcher.utter_message(response="utter_offer_person", buttons=[PERSON_BUTTON])
         return [SlotSet(c.OFFERED_SERVICE, None)]
     dispatcher.utter_message(
         response="utter_offer_booking",
         name=entry.name,
         buttons=[
             {"title": "1. 现在预约", "payload": f'/book_service{{"service":"{entry.name}"}}'},
-            {"title": "2. 先不用", "payload": "/deny"},
+            {**PERSON_BUTTON, "title": "2. 找工作人员"},
+            {"title": "3. 先不用", "payload": "/deny"},
         ],
     )
     return [SlotSet(c.OFFERED_SERVICE, entry.name)]
@@ -293,7 +309,7 @@ class ActionAnswerConsultation(ServiceAction):
         answer = self.knowledge_base.search(question, service=_entity(tracker, c.SERVICE))
         if answer.confident and answer.best is not None:
             _tell_entry(dispatcher, answer.best, wiring.settings().community_name)
-            return _offer_booking(dispatcher, answer.best)
+            return _offer_next_steps(dispatcher, answer.best)
         self.note_unanswered(question, answer.hits)
         if answer.hits:
             buttons = [
@@ -327,7 +343,8 @@ class ActionAnswerLegal(ServiceAction):
             self.note_unanswered(text, self.knowledge_base.search(text).hits)
         dispatcher.utter_message(response="utter_legal_intro", topic=topic.name, tip=topic.tip)
         dispatcher.utter_message(response="utter_legal_routes")
-        for index, entry in enumerate(guide.routes(topic), start=1):
+        routes = guide.routes(topic, text)
+        for index, entry in enumerate(routes, start=1):
             dispatcher.utter_message(
                 response="utter_legal_route",
                 index=index,
@@ -336,10 +353,12 @@ class ActionAnswerLegal(ServiceAction):
                 where=entry.where,
                 phone=entry.phone,
             )
+        if routes:
+            _tell_basis(dispatcher, routes[0], wiring.settings().community_name)
         consultation = guide.consultation()
         if consultation is None:
             return [SlotSet(c.OFFERED_SERVICE, None)]
-        return _offer_booking(dispatcher, consultation)
+        return _offer_next_steps(dispatcher, consultation)
 
 
 class ActionBookOfferedService(Action):

@@ -8,8 +8,9 @@ locks, when Redis answers), wechat (passive WeChat reply time, duplicate tickets
 MsgIds), retrieval (catalogue hit@1 / hit@3 and query latency on bench/questions), bare (Rasa's
 stock pipeline and policies trained on our data: scored as the stock NLU peer, then served as the
 bare server of the speed ratios; see bench/bare.py), cv (5-fold cross-validation of the project's
-pipeline), cais (the project's components on the public CAIS benchmark: bench/cais.py) and safety
-(emergency recall and false alarms on bench/situations: bench/safety.py). `make
+pipeline), cais (the project's components on the public CAIS benchmark: bench/cais.py), safety
+(emergency recall and false alarms on bench/situations: bench/safety.py) and consult (service
+questions phrased as needs, through the NLU and the answer: bench/consult.py). `make
 bench` runs them all; `--only` picks some, and `--only moodbot` (or `--all`) adds the `rasa init`
 moodbot served bare, the yardstick of issue 2; `--only faults` measures the channels' safety net under
 faults (bench/faults.py: the hotline with a hung action server, a 100k-character message).
@@ -40,7 +41,7 @@ from bot.settings import Settings, rasa_api_token
 from tickets.db import migrate
 
 logger = logging.getLogger("bench")
-PARTS = ("nlu", "train", "speed", "workers", "wechat", "retrieval", "bare", "cv", "cais", "safety")
+PARTS = ("nlu", "train", "speed", "workers", "wechat", "retrieval", "bare", "cv", "cais", "safety", "consult")
 EXTRA_PARTS = ("moodbot", "faults")
 RESULTS = ROOT / "results"
 # Wall-clock seconds of each part of the run; the run took their sum.
@@ -278,6 +279,12 @@ def bench_retrieval() -> Dict[str, Any]:
     return evaluate()
 
 
+def bench_consult() -> Dict[str, Any]:
+    from bench.consult import evaluate
+
+    return evaluate(MODEL)
+
+
 def machine() -> Dict[str, Any]:
     """The processor the figures were measured on, as /proc/cpuinfo names it.
 
@@ -355,6 +362,29 @@ def situations_rows(nlu: Dict[str, Any]) -> List[Tuple[str, str]]:
         ("entity F1 exact / overlap (situations set)", f"{entities['f1']:.3f} / {entities['overlap']['f1']:.3f}"),
         (f"gap: held-out - situations macro-F1 (target <= {GAP_TARGET})", f"{nlu['situations_gap']:+.3f}"),
     ]
+
+
+def consult_rows(consult: Dict[str, Any] | None) -> List[tuple]:
+    """Service questions through the NLU and the answer (bench/consult.py), and bench/questions the same way."""
+    rows: List[tuple] = []
+    for key, label in (("service_questions", "service questions"), ("questions", "bench/questions")):
+        figures = (consult or {}).get(key)
+        if not figures:
+            continue
+        if "skipped" in figures:
+            rows.append((f"{label}: answered from the catalogue", figures["skipped"]))
+            continue
+        rows += [
+            (
+                f"{label}: answered with the entry (target >= 0.90) / hit@3",
+                f"{figures['answered']:.3f} / {figures['hit_at_3']:.3f}",
+            ),
+            (
+                f"{label}: form or ticket started (target 0)",
+                f"{figures['form_or_ticket']:.3f} ({figures['form_or_ticket_count']} of {figures['situations']})",
+            ),
+        ]
+    return rows
 
 
 def summary(results: Dict[str, Any]) -> str:
@@ -506,6 +536,8 @@ def summary(results: Dict[str, Any]) -> str:
         from bench.safety import summary_rows
 
         rows += summary_rows(results["safety"])
+
+    rows += consult_rows(results.get("consult"))
     seconds = results.get(PART_SECONDS)
     if seconds:
         # The issue's budget is the whole `make bench`; each part's share shows where it goes.
@@ -556,6 +588,7 @@ def main() -> int:
         "retrieval": bench_retrieval,
         "faults": bench_faults,
         "safety": bench_safety,
+        "consult": bench_consult,
     }
     results: Dict[str, Any] = {"machine": machine()}
     folder.mkdir(parents=True, exist_ok=True)

@@ -50,8 +50,17 @@ class LegalGuide:
                     return topic
         return GENERAL_TOPIC
 
-    def routes(self, topic: LegalTopic) -> List[ServiceEntry]:
-        return [self.catalogue.by_id[i] for i in topic.routes if i in self.catalogue.by_id]
+    def routes(self, topic: LegalTopic, text: str = "") -> List[ServiceEntry]:
+        """The topic's ways to help in order, except that one the question names (办公证, 想找人调解) comes first."""
+        routes = [self.catalogue.by_id[i] for i in topic.routes if i in self.catalogue.by_id]
+        lowered = text.lower()
+        named = next(
+            (entry for entry in routes if any(word.lower() in lowered for word in (entry.name, *entry.aliases))), None
+        )
+        if named is not None:
+            routes.remove(named)
+            routes.insert(0, named)
+        return routes
 
     def consultation(self) -> ServiceEntry | None:
         return self.catalogue.by_id.get(CONSULTATION_ID)

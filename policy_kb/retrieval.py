@@ -37,6 +37,28 @@ SYNONYMS_FILE = ROOT / "data" / "nlu" / "synonyms.yml"
 # How much more a field counts than the entry's body text.
 NAME_WEIGHT = 4
 ALIAS_WEIGHT = 3
+NEED_WEIGHT = 2
+# Dialect and spoken words → the words the catalogue is written in (咋、啥、俺 are stopwords already).
+DIALECT = {
+    "娃娃": "孩子",
+    "娃": "孩子",
+    "伢": "孩子",
+    "崽": "孩子",
+    "细佬": "孩子",
+    "俺娘": "老人",
+    "俺爹": "老人",
+    "老娘": "老人",
+    "老爹": "老人",
+    "老汉": "老人",
+    "老头": "老人",
+    "老太": "老人",
+    "老两口": "老人",
+    "莫得": "没有",
+    "冇": "没有",
+    "晓得": "知道",
+    "弄": "办",
+}
+_DIALECT = re.compile("|".join(sorted(map(re.escape, DIALECT), key=len, reverse=True)))
 # The recognised service entity outranks any lexical evidence.
 ENTITY_SCORE = 1000.0
 # A token with no letter, digit or character (，？ …) says nothing about the service.
@@ -126,6 +148,8 @@ class BM25KnowledgeBase:
         tokens = self.tokens(entry.name) * NAME_WEIGHT
         for alias in entry.aliases:
             tokens += self.tokens(alias) * ALIAS_WEIGHT
+        for need in entry.needs:
+            tokens += self.tokens(need) * NEED_WEIGHT
         body = " ".join([entry.category, entry.summary, entry.eligibility, *entry.materials, *entry.steps])
         return tokens + self.tokens(body)
 
@@ -175,6 +199,9 @@ class BM25KnowledgeBase:
             return Answer(hits=[], confident=False)
         text = question.lower()
         tokens = self.tokens(text)
+        spoken = _DIALECT.sub(lambda match: DIALECT[match.group(0)], text)
+        if spoken != text:
+            tokens += [token for token in self.tokens(spoken) if token not in tokens]
         scores = np.zeros(len(self._entries))
         for token in tokens + self._expand(text, tokens):
             contribution = self._term_scores.get(token)

@@ -7,7 +7,7 @@ clear error that names the file and the field instead of a wrong answer.
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import date, time
 from enum import Enum
 from typing import List
 
@@ -61,6 +61,10 @@ class ServiceEntry(BaseModel):
     id: str = Field(..., regex=r"^[a-z][a-z0-9_-]*$")
     name: str = Field(..., min_length=2)
     aliases: List[str] = Field(default_factory=list)
+    needs: List[str] = Field(
+        default_factory=list,
+        description="how residents say the need without naming the service (老人不会做饭); searched, never shown",
+    )
     category: str
     summary: str = Field(..., description="what it provides, one or two plain sentences")
     eligibility: str
@@ -78,6 +82,9 @@ class ServiceEntry(BaseModel):
         True,
         description="True when places, phones, hours or amounts are the sample community's own facts",
     )
+    checked: date | None = Field(
+        None, description="when staff last checked the local facts (places, phones, hours, amounts); shown in answers"
+    )
     booking: Booking | None = None
 
     @validator("source")
@@ -86,10 +93,10 @@ class ServiceEntry(BaseModel):
             raise ValueError("source must be 'local' or a plan section such as 规划（九）2")
         return source
 
-    @validator("aliases", each_item=True)
+    @validator("aliases", "needs", each_item=True)
     def _non_empty_alias(cls, alias: str) -> str:
         if not alias.strip():
-            raise ValueError("an alias may not be empty")
+            raise ValueError("an alias or need may not be empty")
         return alias.strip()
 
 

@@ -16,6 +16,7 @@ from policy_kb.retrieval import BM25KnowledgeBase
 from tests.actions.helpers import BrokenStore, entity, responses, tracker
 from tickets.service import TicketService
 
+PLAN = "《江苏省“十四五”城乡社区服务体系建设规划》"
 UNSURE = "补贴"  # several allowances match: the bot must ask, not guess
 NOTHING = "火星上能种土豆吗"
 
@@ -112,3 +113,55 @@ def test_the_legal_answer_follows_a_reloaded_catalogue(tmp_path, store):
     dispatcher, _ = run(action, text="老板拖欠工资三个月了怎么办", intent="ask_legal")
     legal_aid = next(m for m in dispatcher.messages if m.get("name") == "法律援助")
     assert legal_aid["where"] == "新址：幸福路100号法律援助工作站"
+
+
+def test_a_bookable_answer_ends_with_its_basis_then_offers_the_booking_and_a_person(kb, store):
+    dispatcher, events = run(
+        ActionAnswerConsultation(tickets=store, knowledge_base=kb),
+        text="俺娘八十多了 社区有没有老年助餐",
+        intent="consult_service",
+    )
+    sent = responses(dispatcher)
+    assert sent[0] == "utter_service_overview" and dispatcher.messages[0]["name"] == "老年助餐"
+    assert sent[-2:] == ["utter_service_basis", "utter_offer_booking"]
+    basis = dispatcher.messages[-2]
+    assert basis["plan"] == PLAN + "（九）提升城乡社区服务综合能力 第1条 提升为民服务功能"
+    assert basis["checked"] == "2026年12月7日" and basis["community"]
+    payloads = [button["payload"] for button in dispatcher.messages[-1]["buttons"]]
+    assert payloads == ['/book_service{"service":"老年助餐"}', "/request_human", "/deny"]
+    assert events[-1]["name"] == "offered_service" and events[-1]["value"] == "老年助餐"
+
+
+def test_an_answer_that_cannot_be_booked_offers_a_person(kb, store):
+    dispatcher, events = run(
+        ActionAnswerConsultation(tickets=store, knowledge_base=kb), text="社区矫正去哪报到", intent="consult_service"
+    )
+    sent = responses(dispatcher)
+    assert sent[-2:] == ["utter_service_basis", "utter_offer_person"]
+    assert [button["payload"] for button in dispatcher.messages[-1]["buttons"]] == ["/request_human"]
+    assert events[-1]["name"] == "offered_service" and events[-1]["value"] is None
+
+
+def test_a_local_rule_is_named_as_local_with_its_date(kb, store):
+    dispatcher, _ = run(
+        ActionAnswerConsultation(tickets=store, knowledge_base=kb), text="高龄津贴怎么申请", intent="consult_service"
+    )
+    basis = next(m for m in dispatcher.messages if m.get("response", "").startswith("utter_service_basis"))
+    assert basis["response"] == "utter_service_basis_local"
+    assert (basis["plan"], basis["checked"]) == ("", "2026年12月7日")
+
+
+def test_a_legal_answer_says_where_its_first_way_to_help_comes_from(kb):
+    dispatcher, _ = run(ActionAnswerLegal(knowledge_base=kb), text="老板拖欠工资三个月了怎么办", intent="ask_legal")
+    sent = responses(dispatcher)
+    assert sent[-2:] == ["utter_service_basis", "utter_offer_booking"]
+    assert "（七）推动自治、法治、德治融合发展" in dispatcher.messages[-2]["plan"]
+
+
+def test_a_legal_answer_puts_the_service_the_question_matched_first(kb):
+    dispatcher, _ = run(ActionAnswerLegal(knowledge_base=kb), text="要立遗嘱 去哪里办公证", intent="ask_legal")
+    routes = [m["name"] for m in dispatcher.messages if m.get("response") == "utter_legal_route"]
+    assert routes[0] == "公证服务"
+    dispatcher, _ = run(ActionAnswerLegal(knowledge_base=kb), text="遗产继承有纠纷 想找人调解", intent="ask_legal")
+    routes = [m["name"] for m in dispatcher.messages if m.get("response") == "utter_legal_route"]
+    assert routes[0] == "人民调解" and "公证服务" in routes  # the topic's order otherwise: 公证 first

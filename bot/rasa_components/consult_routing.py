@@ -1,0 +1,123 @@
+"""Answers before forms, inside the NLU pipeline (the decision itself is :mod:`policy_kb.routing`).
+
+Placed after the intent classifier and the entity components, before FallbackClassifier: a
+question about a service that the catalogue answers confidently becomes ``consult_service`` (or
+``ask_legal`` for a legal problem) even where the classifier chose a form, so rules answer it
+instead of asking “大概什么时候？”. The routed intent gets a fixed high confidence, so the fallback
+does not undo the decision; the parse result says what was changed under ``consult_routing``. The
+matched service is added as an entity where the resident wrote its name, so the conversation knows it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from policy_kb.reloading import ReloadingKnowledgeBase
+from policy_kb.routing import ConsultationRouter, Route
+from policy_kb.schema import ServiceEntry
+
+logger = logging.getLogger(__name__)
+
+SERVICE_ENTITY = "service"
+# An address or a phone number is what a booking or a report gives; a time is not: questions name times
+# too ("周末开门不", "放学三点半").
+DETAIL_ENTITIES = frozenset({"address", "phone"})
+ROUTING_KEY = "consult_routing"
+CONFIDENCE_KEY = "confidence"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class ConsultationRouting(GraphComponent):
+    """Re-ranks the classifier's intents with the catalogue and the question's wording."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        # The routed intent's confidence: above FallbackClassifier's threshold, and clear of the rest.
+        return {"routed_confidence": 0.9}
+
+    def __init__(self, config: Dict[str, Any], router: ConsultationRouter | None = None) -> None:
+        self._config = config
+        self._router = router
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ConsultationRouting:
+        # Follows staff edits of the catalogue, as the action server does; built once, at load.
+        return cls(config, ConsultationRouter(ReloadingKnowledgeBase()))
+
+    @property
+    def router(self) -> ConsultationRouter:
+        if self._router is None:
+            self._router = ConsultationRouter(ReloadingKnowledgeBase())
+        return self._router
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            text = message.get(TEXT) or ""
+            if not intent or not text:
+                continue
+            confidence = float((message.get(INTENT) or {}).get(CONFIDENCE_KEY, 1.0))
+            route = self.router.route(text, intent, _service_entity(message), _gives_details(message), confidence)
+            if route is not None:
+                self._apply(message, route)
+        return messages
+
+    def _apply(self, message: Message, route: Route) -> None:
+        confidence = float(self._config["routed_confidence"])
+        ranking = [dict(item) for item in message.get(INTENT_RANKING_KEY) or [] if item.get(INTENT_NAME_KEY)]
+        others = [item for item in ranking if item[INTENT_NAME_KEY] != route.intent]
+        rest = sum(item.get(CONFIDENCE_KEY, 0.0) for item in others)
+        for item in others:  # the others share what is left, in their order
+            item[CONFIDENCE_KEY] = (1 - confidence) * item.get(CONFIDENCE_KEY, 0.0) / rest if rest else 0.0
+        message.set(INTENT, {INTENT_NAME_KEY: route.intent, CONFIDENCE_KEY: confidence}, add_to_output=True)
+        message.set(
+            INTENT_RANKING_KEY,
+            [{INTENT_NAME_KEY: route.intent, CONFIDENCE_KEY: confidence}, *others],
+            add_to_output=True,
+        )
+        entities = list(message.get(ENTITIES) or [])
+        if not any(entity.get("entity") == SERVICE_ENTITY for entity in entities):
+            found = _written_service(message.get(TEXT) or "", route.entry)
+            if found is not None:
+                entities.append(found)
+                message.set(ENTITIES, sorted(entities, key=lambda e: e.get("start", 0)), add_to_output=True)
+        message.set(ROUTING_KEY, {"from": route.previous, "entry": route.entry.id}, add_to_output=True)
+
+
+def _gives_details(message: Message) -> bool:
+    """An address or a phone number: what a booking or a report gives, and a question rarely does."""
+    return any(entity.get("entity") in DETAIL_ENTITIES for entity in message.get(ENTITIES) or [])
+
+
+def _service_entity(message: Message) -> str | None:
+    return next((e.get("value") for e in message.get(ENTITIES) or [] if e.get("entity") == SERVICE_ENTITY), None)
+
+
+def _written_service(text: str, entry: ServiceEntry) -> Dict[str, Any] | None:
+    """The entry as a service entity, where the resident wrote its name or one of its aliases (longest first)."""
+    lowered = text.lower()
+    for word in sorted((entry.name, *entry.aliases), key=len, reverse=True):
+        start = lowered.find(word.lower())
+        if start >= 0:
+            return {
+                "entity": SERVICE_ENTITY,
+                "start": start,
+                "end": start + len(word),
+                "value": entry.name,
+                "extractor": ConsultationRouting.__name__,
+            }
+    return None

@@ -1,0 +1,117 @@
+"""Answers before forms: which question about a service goes to the catalogue instead of a form.
+
+The intent classifier decides from words it was trained on, before the catalogue is consulted, so a
+question about a service (“社区管不管做饭”) could start the complaint form and a strong catalogue match
+lose to a weak form intent. Here the two are combined: a message that asks (:mod:`policy_kb.cues`)
+without asking for anything to be done, whose best catalogue entry is a confident match, is a
+consultation, whatever form intent the classifier chose. A legal problem (拖欠工资、离婚…) whose
+best entry is one of its topic's ways to help goes to the legal answer instead. Emergencies, ticket
+status, cancellations, feedback and small talk are never touched. No Rasa imports: the Rasa component
+(``bot.rasa_components.consult_routing``) only applies the decision to the message.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Dict, FrozenSet
+
+from policy_kb.cues import read_cues
+from policy_kb.legal import GENERAL_TOPIC, LegalGuide
+from policy_kb.retrieval import KnowledgeBase
+from policy_kb.schema import ServiceEntry
+
+logger = logging.getLogger(__name__)
+
+CONSULT = "consult_service"
+LEGAL = "ask_legal"
+# Intents a question about a service is mistaken for: the forms, and the catch-alls. Not the intents
+# whose own words decide them (ticket status, cancellation, a person, feedback, answers inside a form,
+# small talk) unless the classifier is unsure of them, and never an emergency: danger is written in too
+# many ways (跌倒了不吭声, 好几天没见人) for words or the catalogue to rule it out, so it stays one.
+FORM_INTENTS: FrozenSet[str] = frozenset(
+    {"book_service", "file_complaint", "make_suggestion", "post_mutual_help", "browse_mutual_help"}
+)
+EMERGENCY = "report_emergency"
+# Below this the classifier is unsure of any intent (the fallback's threshold): a strong catalogue match
+# wins over any guess but an emergency.
+UNSURE_CONFIDENCE = 0.35
+# A greeting or an out-of-scope guess is overruled only by a strong match ("社区医院在哪儿"), not by a
+# word or two the catalogue shares with small talk ("有人在线不").
+CATCH_ALL_INTENTS: FrozenSet[str] = frozenset({"greet", "out_of_scope"})
+CATCH_ALL_MIN_SCORE = 12.0
+# A question whose best entry scores this much is about the catalogue even when two or three entries
+# are close: the consultation then asks which one with numbered options, which is still no form.
+MIN_SCORE = 8.0
+# Entries whose service *is* the form of that intent (the complaint form is how a complaint is
+# made): a message matching them keeps its intent.
+FORM_ENTRIES: Dict[str, FrozenSet[str]] = {
+    "file_complaint": frozenset({"property-complaint", "complaint-suggestion", "hazard-report"}),
+    "make_suggestion": frozenset({"complaint-suggestion", "resident-consultation"}),
+    "post_mutual_help": frozenset({"neighbour-help"}),
+    "browse_mutual_help": frozenset({"neighbour-help"}),
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a message goes and why; ``entry`` is the catalogue entry that answers it."""
+
+    intent: str
+    entry: ServiceEntry
+    previous: str
+
+
+class ConsultationRouter:
+    """Decides, from the classifier's intent, the wording and the catalogue, whether to answer first."""
+
+    def __init__(self, knowledge_base: KnowledgeBase, min_score: float = MIN_SCORE) -> None:
+        self.knowledge_base = knowledge_base
+        self.min_score = min_score
+        self._guide: LegalGuide | None = None
+
+    def _legal_guide(self) -> LegalGuide:
+        catalogue = self.knowledge_base.catalogue
+        if self._guide is None or self._guide.catalogue is not catalogue:  # first use, or staff reloaded it
+            self._guide = LegalGuide(catalogue)
+        return self._guide
+
+    def route(
+        self, text: str, intent: str, service: str | None = None, details: bool = False, confidence: float = 1.0
+    ) -> Route | None:
+        """The new intent for ``text``, or None when the classifier's ``intent`` (with ``confidence``) stands.
+
+        ``details``: the message gives an address or a phone number, as a booking or a report does.
+        """
+        unsure = confidence < UNSURE_CONFIDENCE and intent != EMERGENCY
+        if intent not in FORM_INTENTS | CATCH_ALL_INTENTS | {LEGAL} and not unsure:
+            return None
+        cues = read_cues(text)
+        if not cues.is_question or details:
+            return None
+        answer = self.knowledge_base.search(text, service=service)
+        best = answer.best
+        if best is None or not (answer.confident or answer.hits[0].score >= self.min_score):
+            return None
+        if (intent in CATCH_ALL_INTENTS or unsure) and answer.hits[0].score < CATCH_ALL_MIN_SCORE:
+            return None
+        if best.id in FORM_ENTRIES.get(intent, ()):
+            return None
+        topic = self._legal_guide().topic_for(None, text)
+        is_legal_problem = topic is not GENERAL_TOPIC and best.id in topic.routes
+        if intent == LEGAL:
+            # The legal answer is topic by topic; a question about one service that it names (法律明白人是
+            # 干啥的, 社区矫正去哪报到), with no legal problem in it, is better answered by that entry.
+            if is_legal_problem or cues.legal or not _names(text, best, service):
+                return None
+            return Route(CONSULT, best, intent)
+        new_intent = LEGAL if is_legal_problem else CONSULT
+        logger.debug("routed %s to %s (entry %s)", intent, new_intent, best.id)
+        return Route(new_intent, best, intent)
+
+
+def _names(text: str, entry: ServiceEntry, service: str | None) -> bool:
+    """Whether the resident named the entry: its name or an alias written out, or as the service entity."""
+    lowered = text.lower()
+    named = service is not None and service in (entry.name, *entry.aliases)
+    return named or any(word.lower() in lowered for word in (entry.name, *entry.aliases))

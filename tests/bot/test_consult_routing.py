@@ -1,0 +1,56 @@
+"""The routing component changes the classifier's verdict on the message itself, before the fallback."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.rasa_components.consult_routing import ROUTING_KEY, ConsultationRouting
+from policy_kb.retrieval import BM25KnowledgeBase
+from policy_kb.routing import ConsultationRouter
+
+
+@pytest.fixture(scope="module")
+def component():
+    return ConsultationRouting(ConsultationRouting.get_default_config(), ConsultationRouter(BM25KnowledgeBase()))
+
+
+def classified(text: str, ranking: List[tuple], entities: List[Dict[str, Any]] | None = None) -> Message:
+    """A message as the intent classifier leaves it."""
+    intents = [{"name": name, "confidence": confidence} for name, confidence in ranking]
+    return Message(data={"text": text, "intent": intents[0], "intent_ranking": intents, "entities": entities or []})
+
+
+def test_a_question_taken_for_a_complaint_becomes_a_consultation(component):
+    ranking = [("file_complaint", 0.4), ("consult_service", 0.3), ("book_service", 0.3)]
+    message = classified("家里洗衣机坏了 社区能不能派人来修", ranking)
+    [message] = component.process([message])
+    assert message.get("intent") == {"name": "consult_service", "confidence": 0.9}
+    ranking = message.get("intent_ranking")
+    assert [item["name"] for item in ranking] == ["consult_service", "file_complaint", "book_service"]
+    assert sum(item["confidence"] for item in ranking) == pytest.approx(1.0)
+    assert message.get(ROUTING_KEY) == {"from": "file_complaint", "entry": "home-repair"}
+    assert message.get("entities") == []  # no name of the service written: no span to tag
+
+
+def test_the_service_the_resident_wrote_becomes_the_entity(component):
+    [message] = component.process([classified("社区医院在哪儿", [("greet", 0.58), ("consult_service", 0.29)])])
+    [service] = message.get("entities")
+    assert service["entity"] == "service" and service["value"] == "社区卫生服务中心"
+    assert "社区医院在哪儿"[service["start"] : service["end"]] == "社区医院"
+
+
+def test_a_request_keeps_the_classifiers_verdict(component):
+    message = classified("帮我预约周六上门理发", [("book_service", 0.97), ("consult_service", 0.03)])
+    [message] = component.process([message])
+    assert message.get("intent")["name"] == "book_service"
+    assert message.get(ROUTING_KEY) is None
+
+
+def test_a_service_entity_already_found_is_kept(component):
+    found = {"entity": "service", "value": "助老理发", "start": 4, "end": 6, "extractor": "LeanDIETClassifier"}
+    [message] = component.process([classified("请问可以预约理发吗", [("book_service", 0.76)], [found])])
+    assert message.get("intent")["name"] == "consult_service"
+    assert message.get("entities") == [found]
