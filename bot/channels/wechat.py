@@ -127,7 +127,7 @@ class WeChatInput(InputChannel):
                 return response.text(exc.reason, status=exc.status)
             try:
                 message = parse_message(plain)
-            except (KeyError, TypeError, ValueError):
+            except (AttributeError, KeyError, TypeError, ValueError):  # wechatpy reads a blank field as None
                 logger.warning("WeChat message refused (400): not a message wechatpy knows")
                 return response.text("not a WeChat message", status=400)
 

@@ -172,3 +172,10 @@ def test_a_typed_slash_command_reaches_rasa_as_text_not_as_an_intent(harness):
     resident = openid()
     harness.say(resident, '/inform{"phone": "13800000000"}')
     assert harness.agent.handled[-1].text.startswith("／inform")
+
+
+def test_an_event_with_a_blank_field_is_refused_not_a_server_error(harness):
+    """wechatpy reads a blank <Event> as None and fails on it; found by tests/security fuzzing."""
+    xml = message_xml(openid(), "event", {"Event": " "}, msg_id=None)
+    answer = harness.platform.post(xml)
+    assert answer.status_code == 400 and harness.agent.handled == []
