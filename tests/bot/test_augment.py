@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import random
 
+from rasa.nlu.classifiers.diet_classifier import DIETClassifier
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.rasa_components.augment import NoisyCopies, homophone_table, rewrite
+from bot.rasa_components.augment import NOISY_COPY, NoisyCopies, homophone_table, rewrite
+from bot.rasa_components.diet import LeanDIETClassifier
 
 NOISY = {"homophone_rate": 1.0, "dialect_rate": 1.0, "unpunctuated_rate": 1.0, "particle_rate": 0.0}
 
@@ -71,12 +73,24 @@ def test_copies_are_the_same_on_every_training_run():
     assert [m.get("text") for m in first.intent_examples] == [m.get("text") for m in second.intent_examples]
 
 
-def test_examples_with_entities_are_copied_only_when_asked():
+def test_examples_with_entities_are_copied_unless_told_not_to():
     text = "帮我约个理发"
     examples = [_example(text, "book_service", [_service(text, "理发", "助老理发")])]
-    plain = NoisyCopies(NOISY).process_training_data(TrainingData(training_examples=examples))
-    asked = NoisyCopies({**NOISY, "copy_entity_examples": True}).process_training_data(
+    copied = NoisyCopies(NOISY).process_training_data(TrainingData(training_examples=examples))
+    left = NoisyCopies({**NOISY, "copy_entity_examples": False}).process_training_data(
         TrainingData(training_examples=examples)
     )
-    assert len(plain.intent_examples) == 1
-    assert len(asked.intent_examples) == 2
+    assert len(copied.intent_examples) == 2 and copied.intent_examples[1].get(NOISY_COPY)
+    assert len(left.intent_examples) == 1
+
+
+def test_diet_learns_entities_from_the_examples_as_written_only(monkeypatch):
+    seen = []
+    monkeypatch.setattr(DIETClassifier, "train", lambda self, data: seen.extend(data.training_examples))
+    examples = [_example("你们什么时候来修", "check_ticket_status"), _example("谢谢你", "thank")]
+    augmented = NoisyCopies(NOISY).process_training_data(TrainingData(training_examples=examples))
+    assert len(augmented.training_examples) == 4
+
+    LeanDIETClassifier.train(object.__new__(LeanDIETClassifier), augmented)
+
+    assert [m.get("text") for m in seen] == ["你们什么时候来修", "谢谢你"]
