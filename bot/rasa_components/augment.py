@@ -102,7 +102,7 @@ class NoisyCopies(GraphComponent):
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """The training data with one noisy copy of each intent example added."""
-        rng = random.Random(self.config["random_seed"])
+        rng = random.Random(self.config["random_seed"])  # nosec B311
         examples = [m for m in training_data.intent_examples if m.get(TEXT)]
         homophones = homophone_table(m.get(TEXT) for m in examples)
         skip = set(self.config["skip_intents"])

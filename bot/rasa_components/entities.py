@@ -31,7 +31,7 @@ JOINABLE = frozenset({"date_time", "address", "phone"})
 RANGE_JOINERS = frozenset({"到", "至", "-", "~", "～", "—"})
 # A learnt time without any of these characters is a number or a word, not a time ("一个", "二十").
 TIME_CHARACTERS = frozenset("年月日号天周礼拜星期点时分秒早午晚夜宵晨今明昨前后上下中春夏秋冬节假末旬刻半钟")
-# How often, not when (the annotation guide in README.md): alone, these are no time.
+# How often, not when (the annotation guide, docs/operations.md): alone, these are no time.
 FREQUENCIES = frozenset({"每天", "天天", "每周", "每礼拜", "每星期", "每月", "每个月", "每年"})
 # A measure word jionlp keeps in front of a time ("排个周二上午").
 TIME_LEADING_NOISE = frozenset("个")
