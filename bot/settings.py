@@ -119,6 +119,20 @@ class Settings(BaseSettings):
             raise ValueError("RASA_WORKERS above 1 needs RASA_LOCK_STORE_URL (Redis), e.g. redis://127.0.0.1:6379/1")
         return values
 
+    @root_validator(skip_on_failure=True)
+    def _an_emergency_turn_fits_its_timeouts(cls, values: Dict[str, object]) -> Dict[str, object]:
+        """The emergency action waits up to ALERT_CONFIRM_SECONDS inside one turn: a turn cut off
+        first would lose the ticket number and the truth about the alarm from the resident's reply."""
+        confirm, turn, action = (
+            values[name] for name in ("alert_confirm_seconds", "turn_timeout_seconds", "action_timeout_seconds")
+        )
+        if not confirm + 2 <= turn <= action:
+            raise ValueError(
+                "need ALERT_CONFIRM_SECONDS + 2 <= TURN_TIMEOUT_SECONDS <= ACTION_TIMEOUT_SECONDS "
+                f"(now {confirm}, {turn}, {action})"
+            )
+        return values
+
     def as_environment(self) -> Dict[str, str]:
         """These settings as environment variables, for the processes this one starts."""
         environment = {}

@@ -52,6 +52,8 @@ def stack(tmp_path_factory, gateway, telegram) -> Iterator[Settings]:
         alert_escalate_minutes=0.2,  # twelve seconds instead of three minutes
         # The default is 2 s; deliveries take well under a second, but this machine is shared.
         alert_confirm_seconds=5,
+        turn_timeout_seconds=15,  # so that the turn still waits out the longer confirmation
+        action_timeout_seconds=20,
     )
     with running_assistant(settings, workdir) as running:
         yield running
