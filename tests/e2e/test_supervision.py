@@ -174,7 +174,8 @@ def test_every_server_listens_on_the_bind_host_only(stack):
 def test_health_is_200_with_every_part_up(stack):
     response = stack.health()
     assert response.status_code == 200
-    assert response.json() == {
+    parts = {name: value for name, value in response.json().items() if name != "holiday_warning"}
+    assert parts == {
         "status": "ok",
         "database": "up",
         "rasa": "up",

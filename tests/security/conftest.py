@@ -17,7 +17,7 @@ from sanic import Sanic
 from bot.runner import Service, services
 from bot.settings import Settings
 from tests.channels.wechat_fakes import FakeWeChatApi, WeChatPlatform
-from tests.live import MODEL, settings_for, stop_all, wait_until_healthy
+from tests.live import MODEL, api_params, settings_for, stop_all, wait_until_healthy
 from tickets.db import migrate
 
 Sanic.test_mode = True  # see tests/channels/conftest.py
@@ -36,9 +36,8 @@ class Stack:
         return f"{self.settings.rasa_url}/webhooks/rest/webhook"
 
     def api_params(self) -> Dict[str, str]:
-        """Rasa's HTTP API token, when the settings carry one."""
-        token = getattr(self.settings, "rasa_api_token", None)
-        return {"token": token} if token else {}
+        """Rasa's HTTP API token, from where the stack keeps it."""
+        return api_params(self.settings)
 
     def user_texts(self, sender: str) -> List[str]:
         tracker = httpx.get(
