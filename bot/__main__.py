@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request at INFO: the supervisor's health checks, twice a second, would drown the rest.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.command == "migrate":
         from tickets.db import migrate
 
