@@ -121,14 +121,14 @@ class Settings(BaseSettings):
 
     @root_validator(skip_on_failure=True)
     def _an_emergency_turn_fits_its_timeouts(cls, values: Dict[str, object]) -> Dict[str, object]:
-        """The emergency action waits up to ALERT_CONFIRM_SECONDS inside one turn: a turn cut off
-        first would lose the ticket number and the truth about the alarm from the resident's reply."""
+        """The emergency action waits up to ALERT_CONFIRM_SECONDS inside one turn and one action call:
+        either cut off first would lose the ticket number and the truth about the alarm from the reply."""
         confirm, turn, action = (
             values[name] for name in ("alert_confirm_seconds", "turn_timeout_seconds", "action_timeout_seconds")
         )
-        if not confirm + 2 <= turn <= action:
+        if confirm + 2 > min(turn, action):
             raise ValueError(
-                "need ALERT_CONFIRM_SECONDS + 2 <= TURN_TIMEOUT_SECONDS <= ACTION_TIMEOUT_SECONDS "
+                "need ALERT_CONFIRM_SECONDS + 2 <= TURN_TIMEOUT_SECONDS and ACTION_TIMEOUT_SECONDS "
                 f"(now {confirm}, {turn}, {action})"
             )
         return values
