@@ -87,9 +87,11 @@ def validate_checking_schema_once(instance: Any, schema: Any, cls: Any = None, *
 
 def with_auth_token(argv: list[str]) -> list[str]:
     """``argv`` of ``rasa run`` with ``--auth-token`` from the settings added when not given."""
-    if argv[1:2] != ["run"] or argv[2:3] == ["actions"] or "--auth-token" in argv:
+    given = any(arg == "--auth-token" or arg.startswith("--auth-token=") for arg in argv)
+    if argv[1:2] != ["run"] or argv[2:3] == ["actions"] or given:
         return argv
-    return [*argv, "--auth-token", rasa_api_token(get_settings())]
+    # One argument with "=": a random token may start with "-", which argparse would take for an option.
+    return [*argv, f"--auth-token={rasa_api_token(get_settings())}"]
 
 
 _original_remote_run = RemoteAction.run

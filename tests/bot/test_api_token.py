@@ -54,9 +54,29 @@ def test_rasa_run_always_gets_a_token(tmp_path, monkeypatch):
         argv = with_auth_token(["rasa", "run", "--enable-api"])
     finally:
         get_settings.cache_clear()
-    assert argv == ["rasa", "run", "--enable-api", "--auth-token", (tmp_path / "rasa_api.token").read_text()]
+    assert argv == ["rasa", "run", "--enable-api", f"--auth-token={(tmp_path / 'rasa_api.token').read_text()}"]
     assert with_auth_token(["rasa", "run", "--auth-token", "given"]) == ["rasa", "run", "--auth-token", "given"]
+    assert with_auth_token(["rasa", "run", "--auth-token=given"]) == ["rasa", "run", "--auth-token=given"]
     assert with_auth_token(["rasa", "train"]) == ["rasa", "train"]
+
+
+def test_a_token_that_starts_with_a_dash_still_reaches_rasa(tmp_path, monkeypatch):
+    """token_urlsafe draws "-" first once in 64 tokens; argparse must not read it as an option."""
+    import argparse
+
+    import rasa.cli.arguments.run as run_arguments
+
+    from bot.settings import get_settings
+
+    monkeypatch.setenv("RASA_API_TOKEN", "-starts-with-a-dash")
+    get_settings.cache_clear()
+    try:
+        argv = with_auth_token(["rasa", "run"])
+    finally:
+        get_settings.cache_clear()
+    parser = argparse.ArgumentParser()
+    run_arguments.add_server_arguments(parser)
+    assert parser.parse_args(argv[2:]).auth_token == "-starts-with-a-dash"
 
 
 def test_the_action_server_listens_only_where_the_settings_say():
