@@ -114,7 +114,7 @@ def services(settings: Settings) -> List[Service]:
     return [
         Service(
             "actions",
-            [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
+            [str(BIN / "python"), "-m", "actions", "--port", str(settings.action_port)],
             f"http://{host}:{settings.action_port}/health",
             # rasa_sdk listens on SANIC_HOST, else on every address: its webhook runs any action for any resident.
             env={**shared_env, "SANIC_HOST": host},

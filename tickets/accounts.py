@@ -11,6 +11,7 @@ import hashlib
 import logging
 import secrets
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Callable, List, Sequence
 
 from argon2 import PasswordHasher
@@ -28,7 +29,13 @@ LOCKOUT = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=8)
 # Verified against when the user does not exist, so a wrong name costs as long as a wrong password.
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash to verify against when the user does not exist, so that an unknown name takes as
+    long as a wrong password; made on the first such login, not at import (argon2 is slow)."""
+    return _hasher.hash("not a password of anyone")
 
 
 class StaffIdentity(BaseModel):
@@ -144,7 +151,7 @@ class AccountService:
         with self._session() as session:
             user = session.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one_or_none()
             if user is None:
-                self._verifies(_DUMMY_HASH, password)
+                self._verifies(_dummy_hash(), password)
                 raise LoginFailed(username)
             if not user.active or (user.locked_until is not None and user.locked_until > now):
                 raise LoginFailed(username)
