@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 
-
 from rasa_sdk.__main__ import main_from_args
 from rasa_sdk.endpoint import create_argument_parser
 
