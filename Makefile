@@ -49,7 +49,13 @@ train: $(MODEL)
 run: $(MODEL)
 	$(PY) -m bot run
 
-test: $(MODEL) audit
+# axe-core for the accessibility tests in Chromium (tests/browser.py), pinned by its lock file.
+AXE := tests/a11y/node_modules/axe-core/axe.min.js
+$(AXE): tests/a11y/package-lock.json
+	npm ci --prefix tests/a11y --no-audit --no-fund --ignore-scripts --silent
+	@touch $@
+
+test: $(MODEL) audit $(AXE)
 	$(PY) -m bot.rasa_cli data validate --config config.yml --domain domain.yml --data data 
 	$(BIN)/pytest
 	$(PY) -m bot.rasa_cli test core --model $(MODEL) --stories tests/conversations --out var/rasa-test --fail-on-prediction-errors

@@ -105,3 +105,28 @@ def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
     path = ARTIFACTS / name
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+AXE_SCRIPT = ROOT / "tests" / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.1 levels A and AA, as the accessibility checks residents' and staff's pages must pass.
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page: Page) -> List[str]:
+    """What axe-core (the npm package, installed by ``make test``) finds on the page as it is now,
+    one line per rule and element, so that a failing test says what to fix."""
+    if not AXE_SCRIPT.exists():
+        reason = "axe-core is not installed (npm ci --prefix tests/a11y); make test installs it"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    # Evaluated through the DevTools protocol, which the pages' Content-Security-Policy does not govern.
+    page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8"))
+    found = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}}).then(r => r.violations)", WCAG_21_AA
+    )
+    return [
+        f"{violation['id']} ({violation['impact']}): {node['target']} {node['failureSummary']}"
+        for violation in found
+        for node in violation["nodes"]
+    ]
