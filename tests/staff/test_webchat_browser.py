@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from bot.settings import Settings
-from tests.browser import chromium, screenshot, watched_page
+from tests.browser import axe_violations, chromium, screenshot, watched_page
 from tests.live import api_params, rest_answers, running_assistant, settings_for
 
 pytestmark = pytest.mark.e2e
@@ -105,6 +105,7 @@ def test_a_resident_chats_taps_an_option_enlarges_the_text_and_keeps_the_convers
     appended.raise_for_status()
     expect(page.locator("#log li.staff")).to_have_text(f"工作人员：{reply}", timeout=20_000)
     expect(page.locator("#handoff")).to_be_visible()
-    expect(page.locator("#log")).to_have_attribute("aria-live", "polite")
+    expect(page.get_by_role("log", name="对话记录")).to_have_attribute("aria-live", "polite")
+    assert axe_violations(page) == []  # with options, staff replies and large text on the page
 
     screenshot(page, "webchat.png", full_page=False)  # what the resident sees: the newest messages
