@@ -46,6 +46,23 @@ def file_id(path: Path) -> FileId | None:
     return status.st_dev, status.st_ino
 
 
+def check_writable(path: Path, timeout: float) -> None:
+    """A real write that changes nothing (the header's user version set to itself), rolled back.
+
+    Raises :class:`sqlite3.Error` when nothing is at ``path`` (never creates it), when the file cannot
+    be written (in WAL mode taking the write lock alone still succeeds then), or when it stays
+    locked beyond ``timeout``.
+    """
+    connection = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=timeout, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+        connection.execute(f"PRAGMA user_version = {version}")
+        connection.execute("ROLLBACK")
+    finally:
+        connection.close()
+
+
 def restored_marker(path: Path) -> Path:
     """Written beside the database when it was restored; an operator removes it after a look."""
     return path.with_name(f"{path.name}.restored.json")
