@@ -15,9 +15,10 @@ trackers through it as before). Per message Rasa's store costs about 8 ms here, 
 
 Another database (``dialect: postgresql``) gets the saving shortcut and Rasa's engine otherwise.
 
-A SQLite file that cannot be written is said at ERROR when Rasa starts: Rasa still starts, but
-then saves every conversation in memory only (``FailSafeTrackerStore``), lost at a restart, and
-``/healthz`` reports ``tracker_store: down``.
+A SQLite file that cannot be written is said at ERROR when Rasa starts: Rasa still starts, but its
+``FailSafeTrackerStore`` then saves each turn in memory while reading the conversation from this
+store, so every message is answered without what came before; ``/healthz`` reports
+``tracker_store: down``.
 """
 
 from __future__ import annotations
@@ -66,8 +67,8 @@ def _say_if_not_writable(path: Path) -> None:
         check_writable(path, timeout=15)
     except sqlite3.Error as exc:
         logger.error(
-            "conversation store %s cannot be written (%s): conversations are kept in memory only and "
-            "lost at a restart, and a form loses what the resident said before; /healthz says tracker_store: down",
+            "conversation store %s cannot be written (%s): Rasa answers each message without what came "
+            "before it (a form forgets earlier answers) until it can; /healthz says tracker_store: down",
             path,
             exc,
         )
