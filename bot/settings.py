@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     # `python -m bot run`: each server's log, and the supervisor's state (restarts) that /healthz reports.
     log_dir: str = Field("var/log", env="LOG_DIR")
     supervisor_status_file: str = Field("var/supervisor.json", env="SUPERVISOR_STATUS_FILE")
+    # A server that is alive but has not answered its health URL this many probes in a row, one every
+    # LIVENESS_PROBE_SECONDS (also each probe's timeout), is killed and restarted (a hung server).
+    liveness_probe_seconds: float = Field(5.0, env="LIVENESS_PROBE_SECONDS", gt=0)
+    liveness_failures: int = Field(3, env="LIVENESS_FAILURES", ge=1)
 
     # Never silence: how long Rasa waits for one action call, how long a REST or Telegram turn may take
     # before the resident gets an honest note (shorter than an action call, so a hung action server
