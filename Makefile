@@ -65,7 +65,7 @@ bench: $(MODEL)
 
 # Security checks: bandit on the project's code (findings justified in place, see README), pip-audit on the pins.
 audit: $(VENV)/.installed $(AUDIT_VENV)/.installed
-	$(BIN)/bandit --quiet --recursive --severity-level low bot actions policy_kb tickets
+	$(BIN)/bandit --quiet --recursive --severity-level low bot actions policy_kb tickets text
 	$(AUDIT_VENV)/bin/python .ci/audit_dependencies.py
 
 lint: $(VENV)/.installed

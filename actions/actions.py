@@ -19,12 +19,12 @@ from rasa_sdk.types import DomainDict
 from actions import constants as c
 from actions import formatting as fmt
 from actions import wiring
-from bot.nlp.rating import extract_rating
-from bot.nlp.timeparse import SHANGHAI
 from policy_kb.basis import basis_of
 from policy_kb.legal import GENERAL_TOPIC, LegalGuide
 from policy_kb.retrieval import Hit, KnowledgeBase
 from policy_kb.schema import ServiceEntry
+from text.rating import extract_rating
+from text.timeparse import SHANGHAI
 from tickets.alerts import DutyAlerts
 from tickets.errors import TicketNotFound, TicketStoreUnavailable
 from tickets.models import PostKind, TicketKind

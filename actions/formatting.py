@@ -7,7 +7,7 @@ from typing import Any, Dict, Iterable, List
 
 from rasa_sdk import Tracker
 
-from bot.nlp.timeparse import SHANGHAI
+from text.timeparse import SHANGHAI
 from tickets.models import TicketStatus
 
 WEEKDAYS = "一二三四五六日"

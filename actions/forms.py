@@ -21,12 +21,12 @@ from rasa_sdk.types import DomainDict
 from actions import constants as c
 from actions import formatting as fmt
 from actions import wiring
-from bot.nlp.corrections import Correction, find_correction
-from bot.nlp.phones import normalise_phone
-from bot.nlp.timeparse import SHANGHAI, parse_time
 from policy_kb import booking_rules
 from policy_kb.retrieval import KnowledgeBase
 from policy_kb.schema import ServiceEntry
+from text.corrections import Correction, find_correction
+from text.phones import normalise_phone
+from text.timeparse import SHANGHAI, parse_time
 
 logger = logging.getLogger(__name__)
 

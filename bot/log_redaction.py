@@ -13,7 +13,7 @@ import logging
 import re
 from typing import Any
 
-from bot.nlp.redact import redact
+from text.redact import redact
 
 # Rasa's structured log lines are JSON with non-ASCII characters escaped (\u738b for 王).
 _ESCAPED = re.compile(r"\\u([0-9a-fA-F]{4})")

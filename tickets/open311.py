@@ -16,7 +16,7 @@ from pydantic.fields import ModelField
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bot.nlp.redact import redact
+from text.redact import redact
 from tickets import repository as repo
 from tickets.errors import TicketNotFound, TicketStoreError
 from tickets.handling import building_of
@@ -53,7 +53,7 @@ def _name_variants(name: str | None) -> List[str]:
 
 
 def scrub(text: str | None, names: Sequence[str | None] = ()) -> str | None:
-    """Text fit for the public: what :func:`bot.nlp.redact.redact` masks (phones, ID numbers,
+    """Text fit for the public: what :func:`text.redact.redact` masks (phones, ID numbers,
     e-mail addresses, names the text introduces, flats below the building), and the given names
     wherever they occur. Ticket numbers (GD20261129-0007) stay readable: residents quote them."""
     if text is None:

@@ -7,7 +7,7 @@ from typing import List
 
 from pydantic import BaseModel, Field, validator
 
-from bot.nlp.redact import redact
+from text.redact import redact
 from tickets.models import PostKind, PostStatus, TicketKind, TicketStatus
 
 

@@ -12,7 +12,7 @@ from typing import Callable, List, Sequence
 
 from sqlalchemy.exc import DBAPIError
 
-from bot.nlp.phones import mask_phones_in
+from text.phones import mask_phones_in
 from tickets import repository as repo
 from tickets.db import migrate, session_scope
 from tickets.errors import TicketNotFound, TicketStoreUnavailable

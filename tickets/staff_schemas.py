@@ -7,7 +7,7 @@ from typing import Any, Dict, List
 
 from pydantic import BaseModel, Field
 
-from bot.nlp.phones import mask_phone
+from text.phones import mask_phone
 from tickets.models import PostKind, PostStatus, TicketKind, TicketStatus
 
 

@@ -22,7 +22,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlp.timeparse import time_spans, warm_up
+from text.timeparse import time_spans, warm_up
 
 PATTERN_EXTRACTOR = "RegexEntityExtractor"
 # Entity types whose touching pieces are one expression ("幺八六二五" + "一七零三九九").

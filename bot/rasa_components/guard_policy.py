@@ -36,8 +36,6 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from bot.nlp.followup import says_not_fixed
-from bot.nlp.rating import extract_rating
 from policy_kb.emergency import (
     GENERAL,
     MODEL,
@@ -47,6 +45,8 @@ from policy_kb.emergency import (
     detect,
     emergency_probability,
 )
+from text.followup import says_not_fixed
+from text.rating import extract_rating
 
 EMERGENCY_INTENT = "report_emergency"
 HANDOFF_INTENT = "request_human"

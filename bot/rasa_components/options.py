@@ -24,7 +24,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlp.choices import chosen_number
+from text.choices import chosen_number
 
 logger = logging.getLogger(__name__)
 

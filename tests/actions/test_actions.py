@@ -23,9 +23,9 @@ from actions.actions import (
     ActionSubmitComplaint,
 )
 from actions.formatting import STATUS_NAMES
-from bot.nlp.timeparse import SHANGHAI
 from policy_kb.retrieval import BM25KnowledgeBase
 from tests.actions.helpers import BrokenStore, entity, responses, tracker
+from text.timeparse import SHANGHAI
 from tickets.accounts import AccountService
 from tickets.alerts import AlertPolicy, DutyAlerts, DutyMemberIn
 from tickets.db import session_scope

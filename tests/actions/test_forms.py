@@ -17,9 +17,9 @@ from actions.forms import (
     ValidateMutualHelpForm,
     ValidateSuggestionForm,
 )
-from bot.nlp.timeparse import SHANGHAI
 from policy_kb.retrieval import BM25KnowledgeBase
 from tests.actions.helpers import entity, responses, tracker
+from text.timeparse import SHANGHAI
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI)  # Monday morning
 

@@ -1,4 +1,4 @@
-"""Personal data out of free text (bot.nlp.redact) and out of every log record (bot.log_redaction),
+"""Personal data out of free text (text.redact) and out of every log record (bot.log_redaction),
 including the lines Rasa writes itself."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import rasa.utils.log_utils
 import structlog
 
 from bot import log_redaction
-from bot.nlp.redact import redact
+from text.redact import redact
 
 pytestmark = pytest.mark.security
 

@@ -7,8 +7,8 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlp.choices import chosen_number
 from bot.rasa_components.options import PICKED_OPTION, OptionPicker
+from text.choices import chosen_number
 
 MENU = [
     {"title": "1. 预约服务", "payload": "/book_service"},

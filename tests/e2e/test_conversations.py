@@ -11,10 +11,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.nlp.timeparse import SHANGHAI
 from policy_kb.booking_rules import is_open_at
 from policy_kb.catalogue import load_catalogue
 from tests.live import api_params
+from text.timeparse import SHANGHAI
 from tickets.db import session_scope
 from tickets.models import Booking, MutualHelpPost, Ticket, TicketKind, TicketStatus
 

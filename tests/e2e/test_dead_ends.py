@@ -16,11 +16,11 @@ from typing import Iterator, List
 import httpx
 import pytest
 
-from bot.nlp.timeparse import SHANGHAI
 from policy_kb.booking_rules import is_open_at
 from policy_kb.catalogue import load_catalogue
 from tests.channels.wechat_fakes import FakeWeChatApi, WeChatPlatform, message_xml
 from tests.live import running_assistant, settings_for
+from text.timeparse import SHANGHAI
 
 pytestmark = pytest.mark.e2e
 

@@ -6,10 +6,10 @@ from datetime import datetime
 
 import pytest
 
-from bot.nlp.timeparse import SHANGHAI
 from policy_kb import booking_rules
 from policy_kb.catalogue import load_catalogue
 from policy_kb.retrieval import BM25KnowledgeBase
+from text.timeparse import SHANGHAI
 
 MONDAY_9 = datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI)
 

@@ -7,9 +7,9 @@ from datetime import datetime
 
 import pytest
 
-from bot.nlp.timeparse import SHANGHAI
 from policy_kb import booking_rules
 from policy_kb.catalogue import CATALOGUE_DIR, load_catalogue
+from text.timeparse import SHANGHAI
 
 BOOKABLE = {
     "老年助餐",

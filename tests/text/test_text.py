@@ -6,10 +6,10 @@ from datetime import datetime
 
 import pytest
 
-from bot.nlp.followup import says_not_fixed
-from bot.nlp.phones import mask_phone, mask_phones_in, normalise_phone
-from bot.nlp.rating import extract_rating
-from bot.nlp.timeparse import SHANGHAI, parse_time
+from text.followup import says_not_fixed
+from text.phones import mask_phone, mask_phones_in, normalise_phone
+from text.rating import extract_rating
+from text.timeparse import SHANGHAI, parse_time
 
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=SHANGHAI)  # a Sunday
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import List, Tuple
 
-from bot.nlp.phones import mask_phones_in
+from text.phones import mask_phones_in
 
 MASK = "*"
 _HAN = "[\u4e00-\u9fff]"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nlp.corrections import Correction, find_correction
+from text.corrections import Correction, find_correction
 
 
 @pytest.mark.parametrize(

@@ -1,1 +1,0 @@
-"""Language helpers shared by actions and channels: times, phone numbers."""
