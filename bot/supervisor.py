@@ -122,8 +122,12 @@ class Supervisor:
                 watched.restarts += 1
                 watched.last_restart = _now_utc()
                 self._start(watched)
-                logger.warning("restarted %s (restart %d, pid %s)", watched.service.name, watched.restarts,
-                               watched.service.process.pid if watched.service.process else None)
+                logger.warning(
+                    "restarted %s (restart %d, pid %s)",
+                    watched.service.name,
+                    watched.restarts,
+                    watched.service.process.pid if watched.service.process else None,
+                )
                 changed = True
             elif watched.state == STARTING and watched.service.healthy():
                 self._healthy(watched, self.clock())
@@ -172,8 +176,9 @@ class Supervisor:
         watched.next_probe_at = now + self.probe_every
         if watched.down_since is not None:
             watched.last_recovery_seconds = round(now - watched.down_since, 1)
-            logger.warning("%s is healthy again, %.1f s after it died", watched.service.name,
-                           watched.last_recovery_seconds)
+            logger.warning(
+                "%s is healthy again, %.1f s after it died", watched.service.name, watched.last_recovery_seconds
+            )
             watched.down_since = None
 
     def _probe(self, watched: Watched, now: float) -> bool:
@@ -212,8 +217,13 @@ class Supervisor:
         watched.state = WAITING
         watched.down_since = now
         watched.restart_at = now + watched.backoff
-        logger.error("%s exited (code %s); restarting in %.0f s; see %s", service.name, watched.last_exit_code,
-                     watched.backoff, self.log_dir / f"{service.name}.log")
+        logger.error(
+            "%s exited (code %s); restarting in %.0f s; see %s",
+            service.name,
+            watched.last_exit_code,
+            watched.backoff,
+            self.log_dir / f"{service.name}.log",
+        )
         watched.backoff = min(max(watched.backoff * 2, FIRST_BACKOFF_SECONDS), MAX_BACKOFF_SECONDS)
 
 
