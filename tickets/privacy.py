@@ -147,13 +147,9 @@ def _ticket_export(ticket: Ticket) -> Dict[str, Any]:
         "closed_at": _iso(ticket.closed_at),
         "rating": ticket.rating,
         "resolution": ticket.resolution,
-        "booking": (
-            {"service": booking.service_name, "scheduled_at": _iso(booking.scheduled_at)} if booking else None
-        ),
+        "booking": ({"service": booking.service_name, "scheduled_at": _iso(booking.scheduled_at)} if booking else None),
         "transcript": list(ticket.transcript or []),
-        "history": [
-            {"at": _iso(event.created_at), "type": event.type, "note": event.note} for event in ticket.events
-        ],
+        "history": [{"at": _iso(event.created_at), "type": event.type, "note": event.note} for event in ticket.events],
         "attachments": [
             {"kind": item.kind, "url": item.url, "latitude": item.latitude, "longitude": item.longitude}
             for item in ticket.attachments
@@ -347,13 +343,17 @@ class ResidentData:
             if len(batch) < PURGE_BATCH:
                 break
         with self.tickets._session() as session:
-            posts = session.execute(
-                select(MutualHelpPost).where(
-                    MutualHelpPost.contact_phone.isnot(None),
-                    MutualHelpPost.status.in_((PostStatus.closed, PostStatus.rejected)),
-                    MutualHelpPost.created_at < cutoff,
+            posts = (
+                session.execute(
+                    select(MutualHelpPost).where(
+                        MutualHelpPost.contact_phone.isnot(None),
+                        MutualHelpPost.status.in_((PostStatus.closed, PostStatus.rejected)),
+                        MutualHelpPost.created_at < cutoff,
+                    )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
             for post in posts:
                 post.contact_phone = None
                 post.content = redact(post.content)

@@ -6,6 +6,7 @@ message to a resident stays in the outbox as retrying, and the page has to say s
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
 
@@ -261,7 +262,7 @@ def test_an_admin_exports_and_erases_a_residents_data_from_their_ticket(page, ba
 
     with page.expect_download() as download:
         page.get_by_role("button", name="导出全部信息（JSON 文件）").click()
-    assert "13900001111" in open(download.value.path(), encoding="utf-8").read()
+    assert "13900001111" in Path(download.value.path()).read_text(encoding="utf-8")
     expect(page.get_by_role("status")).to_contain_text("已导出")
 
     page.get_by_label("请再输入一遍居民编号确认").fill("web-resident09")

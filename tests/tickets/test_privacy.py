@@ -75,7 +75,12 @@ def fill_alice(tickets) -> str:
     tickets.attach_evidence(ALICE, EvidenceCreate(kind="image", url="https://img.example/alice.jpg"))
     tickets.relay_to_staff(sender_id=ALICE, text="x")  # no handoff open: nothing relayed
     tickets.post_help(
-        PostCreate(kind=PostKind.need, content="我是王秀英，谁能帮我周六取药 电话13812345678", sender_id=ALICE, contact_phone=PHONE)
+        PostCreate(
+            kind=PostKind.need,
+            content="我是王秀英，谁能帮我周六取药 电话13812345678",
+            sender_id=ALICE,
+            contact_phone=PHONE,
+        )
     )
     tickets.record_feedback(FeedbackCreate(sender_id=ALICE, rating=5, comment="王阿姨说师傅很好"))
     return number
@@ -115,7 +120,11 @@ def test_the_export_holds_everything_of_one_resident_and_is_audited(tickets, dat
     assert BOB_PHONE not in json.dumps(exported, ensure_ascii=False)
     with session_scope(tickets.database_url) as session:
         audit = session.execute(select(AuditEntry)).scalars().one()
-        assert (audit.actor, audit.action, audit.detail["resident"]) == ("admin", "resident_export", resident_ref(ALICE))
+        assert (audit.actor, audit.action, audit.detail["resident"]) == (
+            "admin",
+            "resident_export",
+            resident_ref(ALICE),
+        )
         assert ALICE not in json.dumps(audit.detail)
 
 
@@ -227,7 +236,9 @@ def test_retention_purges_only_tickets_finished_longer_ago_than_the_period(ticke
 
 
 def test_retention_clears_phones_of_old_closed_posts(tickets, data, clock):
-    post = tickets.post_help(PostCreate(kind=PostKind.offer, content="我可以教手机", sender_id=ALICE, contact_phone=PHONE))
+    post = tickets.post_help(
+        PostCreate(kind=PostKind.offer, content="我可以教手机", sender_id=ALICE, contact_phone=PHONE)
+    )
     desk = StaffDesk(tickets)
     admin = AccountService(tickets.database_url, ensure_schema=tickets.ensure_schema).create_user(
         "admin", "password-123", role=StaffRole.admin
@@ -251,4 +262,3 @@ def test_a_resolved_ticket_counts_from_its_resolution(tickets, data, clock):
     assert data.purge_expired(retention=RETENTION).tickets == 0
     clock.now = clock.now + timedelta(days=6)
     assert data.purge_expired(retention=RETENTION).tickets == 1
-
