@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from pathlib import Path
 
+import httpx
 import pytest
+import yaml
 from sqlalchemy import select
 
+from tests.live import api_params
 from tickets.db import session_scope
 from tickets.models import Ticket
 from tickets.privacy import ANONYMOUS_PREFIX
@@ -75,3 +79,28 @@ def test_saying_no_keeps_everything(assistant, resident):
         ticket = session.execute(select(Ticket).where(Ticket.sender_id == me.sender)).scalar_one()
         assert ticket.contact_phone == MY_PHONE
     assert conversation_rows(assistant.tracker_db, me.sender)
+
+
+DEV_MESSAGES = Path(__file__).resolve().parent.parent / "dev" / "privacy_messages.yml"
+PRIVACY_INTENTS = ("request_my_data", "delete_my_data")
+
+
+def test_the_trained_model_tells_data_rights_from_their_near_misses(assistant):
+    """Messages written apart from the training data: most data-rights requests are understood,
+    and none of the near misses (a ticket's status, a booking, a person) is taken for one."""
+    messages = yaml.safe_load(DEV_MESSAGES.read_text(encoding="utf-8"))
+    trained = (Path(__file__).resolve().parents[2] / "data" / "nlu" / "privacy.yml").read_text(encoding="utf-8")
+    assert not [text for texts in messages.values() for text in texts if f"- {text}\n" in trained]
+
+    def intent_of(text: str) -> str:
+        response = httpx.post(
+            f"{assistant.rasa_url}/model/parse", params=api_params(assistant), json={"text": text}, timeout=60
+        )
+        response.raise_for_status()
+        return response.json()["intent"]["name"]
+
+    found = {intent: [intent_of(text) for text in texts] for intent, texts in messages.items()}
+    for intent in PRIVACY_INTENTS:
+        assert found[intent].count(intent) >= 8, (intent, found[intent])
+    near_misses = [name for intent, names in found.items() if intent not in PRIVACY_INTENTS for name in names]
+    assert not set(near_misses) & set(PRIVACY_INTENTS), found
