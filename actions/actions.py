@@ -497,8 +497,9 @@ class ActionRelayToStaff(ServiceAction):
 
 
 class ActionHandleEmergency(Action):
-    """After the hotline (sent by Rasa itself, see GuardPolicy): an urgent ticket that alarms the people
-    on duty; "已通知值班人员" only once an alert reached one of them, else: call the duty phone now."""
+    """After the hotline (sent by Rasa itself, see GuardPolicy): the duty phone and an urgent ticket that
+    alarms the people on duty, told at once. Whether the alarm reached someone is told afterwards, in a
+    second message from the staff service (:mod:`tickets.follow_ups`): never "已通知" before it did."""
 
     def __init__(self, tickets: TicketService | None = None, alerts: DutyAlerts | None = None) -> None:
         self._tickets = tickets
@@ -515,8 +516,7 @@ class ActionHandleEmergency(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         text = tracker.latest_message.get("text") or ""
-        duty_phone = wiring.settings().duty_phone
-        events: List[EventType] = [ActiveLoop(None)]  # whatever form was running is over
+        dispatcher.utter_message(response="utter_emergency_duty_phone", duty_phone=wiring.settings().duty_phone)
         try:
             opened = self.alerts.open_emergency(
                 TicketCreate(
@@ -531,21 +531,10 @@ class ActionHandleEmergency(Action):
             )
         except TicketStoreUnavailable:
             logger.error("emergency could not be stored; the resident already has the hotline")
-            dispatcher.utter_message(response="utter_emergency_duty_phone", duty_phone=duty_phone)
             dispatcher.utter_message(response="utter_emergency_not_stored")
-            return events
-        number = opened.ticket.number
-        try:
-            reached = await self.alerts.wait_for_delivery(number, wiring.settings().alert_confirm_seconds)
-        except TicketStoreUnavailable:  # stored, but whether anyone was reached cannot be known
-            reached = False
-        if reached:
-            dispatcher.utter_message(response="utter_emergency_duty_phone", duty_phone=duty_phone)
-            dispatcher.utter_message(response="utter_emergency_ticket", number=number)
         else:
-            logger.error("emergency %s: nobody on duty reached in time; the resident is told to call", number)
-            dispatcher.utter_message(response="utter_emergency_not_notified", number=number, duty_phone=duty_phone)
-        return events
+            dispatcher.utter_message(response="utter_emergency_ticket", number=opened.ticket.number)
+        return [ActiveLoop(None)]  # whatever form was running is over
 
 
 class ActionRecordFeedback(ServiceAction):

@@ -35,10 +35,9 @@ from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
 from bench.load import parse_load, peak_memory_mb, run_load, timed_turns
-from bench.stack import stop, wait_healthy
-from bot.runner import ROOT, Service, free_port, services
-from bot.settings import Settings, rasa_api_token
-from tickets.db import migrate
+from bench.stack import running_stack, stop, wait_healthy
+from bot.runner import ROOT, Service, free_port
+from bot.settings import rasa_api_token
 
 logger = logging.getLogger("bench")
 PARTS = ("nlu", "train", "speed", "workers", "wechat", "retrieval", "bare", "cv", "cais", "safety", "consult")
@@ -146,32 +145,21 @@ def bench_train() -> Dict[str, Any]:
 
 def bench_speed(**overrides: Any) -> Dict[str, Any]:
     """The project as `make run` starts it (with ``overrides`` of its settings), measured over REST."""
-    with tempfile.TemporaryDirectory() as workdir:
-        settings = Settings(
-            database_url=f"sqlite:///{workdir}/app.db",
-            tracker_db=f"{workdir}/trackers.db",
-            rasa_port=free_port(),
-            action_port=free_port(),
-            staff_port=free_port(),
-            model_path=str(MODEL),
-            **overrides,
-        )
-        migrate(settings.database_url)
-        running = services(settings)
-        started = time.perf_counter()
-        for service in running:
-            service.start(Path(workdir))
-        try:
-            wait_healthy(running)
-            cold_start = time.perf_counter() - started
-            sequential = asyncio.run(run_load(settings.rasa_url, SCRIPT, conversations=20, concurrency=1))
-            ticket_turn = asyncio.run(timed_turns(settings.rasa_url, TICKET_TURN, repeats=20))
-            kb_turn = asyncio.run(timed_turns(settings.rasa_url, KB_TURN, repeats=40))
-            concurrent = asyncio.run(run_load(settings.rasa_url, SCRIPT, CONVERSATIONS, CONCURRENCY))
-            parse = _parse_figures(settings.rasa_url, rasa_api_token(settings))
-            memory = {service.name: peak_memory_mb(service.process.pid) for service in running}
-        finally:
-            stop(running)
+    started = time.perf_counter()
+    with (
+        tempfile.TemporaryDirectory() as workdir,
+        running_stack(Path(workdir), model_path=str(MODEL), **overrides) as (
+            settings,
+            running,
+        ),
+    ):
+        cold_start = time.perf_counter() - started
+        sequential = asyncio.run(run_load(settings.rasa_url, SCRIPT, conversations=20, concurrency=1))
+        ticket_turn = asyncio.run(timed_turns(settings.rasa_url, TICKET_TURN, repeats=20))
+        kb_turn = asyncio.run(timed_turns(settings.rasa_url, KB_TURN, repeats=40))
+        concurrent = asyncio.run(run_load(settings.rasa_url, SCRIPT, CONVERSATIONS, CONCURRENCY))
+        parse = _parse_figures(settings.rasa_url, rasa_api_token(settings))
+        memory = {service.name: peak_memory_mb(service.process.pid) for service in running}
     return {
         "cold_start_seconds": cold_start,
         "sequential": sequential,

@@ -20,13 +20,12 @@ from typing import Any, Dict, List
 
 import httpx
 
-from bench.stack import stop, wait_healthy
-from bot.runner import Service, free_port, services
+from bench.stack import running_stack
+from bench.wechat import APP_ID, APP_SECRET, TOKEN, wechat_overrides
+from bot.runner import Service
 from bot.settings import Settings
 from tests.channels.wechat_fakes import FakeWeChatApi, WeChatPlatform, message_xml
-from tickets.db import migrate
 
-TOKEN, APP_ID, APP_SECRET = "bench-token", "wxbench0000000000", "bench-secret"
 REPEATS = 5
 LONG_MESSAGE = "楼上天天半夜装修太吵了，" * 8_400  # about 100,000 characters
 NEIGHBOUR_TURNS = ["你好", "你是机器人吗", "谢谢", "再见"]
@@ -100,26 +99,17 @@ def long_message(settings: Settings) -> Dict[str, float]:
 
 def bench_faults(model: Path) -> Dict[str, Any]:
     api = FakeWeChatApi(APP_ID, APP_SECRET)
-    with tempfile.TemporaryDirectory() as workdir:
-        settings = Settings(
-            database_url=f"sqlite:///{workdir}/app.db",
-            tracker_db=f"{workdir}/trackers.db",
-            rasa_port=free_port(),
-            action_port=free_port(),
-            staff_port=free_port(),
-            model_path=str(model),
-            wechat_token=TOKEN,
-            wechat_app_id=APP_ID,
-            wechat_app_secret=APP_SECRET,
-            wechat_api_base=api.base,
-            rate_limit_per_sender=1000,
-        )
-        migrate(settings.database_url)
-        running: List[Service] = [service for service in services(settings) if service.name != "staff"]
-        for service in running:
-            service.start(Path(workdir))
-        try:
-            wait_healthy(running)
+    try:
+        with (
+            tempfile.TemporaryDirectory() as workdir,
+            running_stack(
+                Path(workdir),
+                without={"staff"},
+                model_path=str(model),
+                rate_limit_per_sender=1000,
+                **wechat_overrides(api),
+            ) as (settings, running),
+        ):
             platform = WeChatPlatform(f"{settings.rasa_url}/webhooks/wechat/webhook", TOKEN, None)
             [actions] = [service for service in running if service.name == "actions"]
             _rest(f"{settings.rasa_url}/webhooks/rest/webhook", _sender(), "你好")  # warm-up
@@ -127,6 +117,5 @@ def bench_faults(model: Path) -> Dict[str, Any]:
                 "long_message": long_message(settings),
                 "hung_action_server": hung_action_server(settings, actions, platform),
             }
-        finally:
-            stop(running)
-            api.close()
+    finally:
+        api.close()

@@ -1,11 +1,16 @@
-"""The servers a benchmark part starts: wait until each answers, then stop them together."""
+"""The servers a benchmark part starts: as `make run` starts them, on fresh SQLite files and free
+ports; wait until each answers, then stop them together."""
 
 from __future__ import annotations
 
 import time
-from typing import List
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Collection, Iterator, List, Tuple
 
-from bot.runner import Service
+from bot.runner import Service, free_port, services
+from bot.settings import Settings
+from tickets.db import migrate
 
 
 def wait_healthy(running: List[Service], timeout: float = 300) -> None:
@@ -25,3 +30,28 @@ def stop(running: List[Service], grace: float = 15) -> None:
         service.stop()
     for service in running:
         service.wait_or_kill(time.monotonic() + grace)
+
+
+@contextmanager
+def running_stack(
+    workdir: Path, *, without: Collection[str] = (), **overrides: Any
+) -> Iterator[Tuple[Settings, List[Service]]]:
+    """The project's servers (but those named in ``without``) with their databases in ``workdir``,
+    each on a free port, ``overrides`` applied to the settings; yields once all of them answer."""
+    settings = Settings(
+        database_url=f"sqlite:///{workdir}/app.db",
+        tracker_db=f"{workdir}/trackers.db",
+        rasa_port=free_port(),
+        action_port=free_port(),
+        staff_port=free_port(),
+        **overrides,
+    )
+    migrate(settings.database_url)
+    running = [service for service in services(settings) if service.name not in without]
+    for service in running:
+        service.start(workdir)
+    try:
+        wait_healthy(running)
+        yield settings, running
+    finally:
+        stop(running)

@@ -15,11 +15,8 @@ from typing import Any, Callable, Dict, List
 import httpx
 
 from bench.load import percentile
-from bench.stack import stop, wait_healthy
-from bot.runner import Service, free_port, services
-from bot.settings import Settings
+from bench.stack import running_stack
 from tests.channels.wechat_fakes import FakeWeChatApi, WeChatPlatform, message_xml
-from tickets.db import migrate
 from tickets.service import TicketService
 
 TOKEN, APP_ID, APP_SECRET = "bench-token", "wxbench0000000000", "bench-secret"
@@ -109,32 +106,25 @@ def settled_ticket_counts(
     return counts
 
 
+def wechat_overrides(api: FakeWeChatApi) -> Dict[str, Any]:
+    """Settings of an official account whose API calls go to ``api``."""
+    return dict(wechat_token=TOKEN, wechat_app_id=APP_ID, wechat_app_secret=APP_SECRET, wechat_api_base=api.base)
+
+
 def bench_wechat(model: Path) -> Dict[str, Any]:
     api = FakeWeChatApi(APP_ID, APP_SECRET)
-    with tempfile.TemporaryDirectory() as workdir:
-        settings = Settings(
-            database_url=f"sqlite:///{workdir}/app.db",
-            tracker_db=f"{workdir}/trackers.db",
-            rasa_port=free_port(),
-            action_port=free_port(),
-            staff_port=free_port(),
-            model_path=str(model),
-            wechat_token=TOKEN,
-            wechat_app_id=APP_ID,
-            wechat_app_secret=APP_SECRET,
-            wechat_api_base=api.base,
-        )
-        migrate(settings.database_url)
-        running: List[Service] = [service for service in services(settings) if service.name != "staff"]
-        for service in running:
-            service.start(Path(workdir))
-        try:
-            wait_healthy(running)
+    try:
+        with (
+            tempfile.TemporaryDirectory() as workdir,
+            running_stack(Path(workdir), without={"staff"}, model_path=str(model), **wechat_overrides(api)) as (
+                settings,
+                _,
+            ),
+        ):
             platform = WeChatPlatform(f"{settings.rasa_url}/webhooks/wechat/webhook", TOKEN, None)
             return {
                 "passive_reply": passive_latency(platform, settings.rasa_url),
                 "retried_burst": retried_burst(platform, settings.database_url),
             }
-        finally:
-            stop(running)
-            api.close()
+    finally:
+        api.close()

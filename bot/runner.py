@@ -58,9 +58,9 @@ class Service:
             )
         logger.info("started %s (pid %s)", self.name, self.process.pid)
 
-    def healthy(self) -> bool:
+    def healthy(self, timeout: float = 2) -> bool:
         try:
-            return httpx.get(self.health_url, timeout=2).status_code == 200
+            return httpx.get(self.health_url, timeout=timeout).status_code == 200
         except httpx.HTTPError:
             return False
 
@@ -173,7 +173,13 @@ def run(settings: Settings) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
 
-    supervisor = Supervisor(services(settings), log_dir, Path(settings.supervisor_status_file))
+    supervisor = Supervisor(
+        services(settings),
+        log_dir,
+        Path(settings.supervisor_status_file),
+        probe_every=settings.liveness_probe_seconds,
+        probe_failures=settings.liveness_failures,
+    )
     supervisor.start_all()
     try:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS

@@ -1,10 +1,13 @@
-"""Keeps the servers of `python -m bot run` serving when one of them dies.
+"""Keeps the servers of `python -m bot run` serving when one of them dies or hangs.
 
 A child that exits is started again at once, and after a backoff if it keeps dying (1, 2, 4 …
 seconds, at most 30; back to at once after it had been healthy for a minute), while the others
-keep serving. Every restart is logged and
-counted in a small JSON file (``SUPERVISOR_STATUS_FILE``) that the staff service's ``/healthz``
-reports, so a crash loop is visible without reading logs.
+keep serving. A child that is alive but does not answer its health URL (stopped, deadlocked) is
+as bad as a dead one: every ``probe_every`` seconds a running child is asked (in a thread of its
+own, so a hung child never holds up the others' checks, with ``probe_every`` as the timeout), and
+after ``probe_failures`` failed probes in a row it is killed (SIGKILL) and restarted like a dead
+one. Every restart is logged and counted in a small JSON file (``SUPERVISOR_STATUS_FILE``) that the
+staff service's ``/healthz`` reports, so a crash loop is visible without reading logs.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import logging
 import os
 import signal
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,6 +32,8 @@ logger = logging.getLogger(__name__)
 FIRST_BACKOFF_SECONDS = 1.0  # before the second restart in a row; the first one is at once
 MAX_BACKOFF_SECONDS = 30.0
 STEADY_AFTER_SECONDS = 60.0  # healthy this long: the next crash is restarted at once again
+PROBE_EVERY_SECONDS = 5.0  # defaults of LIVENESS_PROBE_SECONDS and LIVENESS_FAILURES (bot/settings.py)
+PROBE_FAILURES = 3
 
 STARTING, RUNNING, WAITING, STOPPED = "starting", "running", "waiting to restart", "stopped"
 
@@ -51,6 +57,10 @@ class Watched:
     last_exit_code: int | None = None
     last_restart: str | None = None
     last_recovery_seconds: float | None = None
+    failed_probes: int = 0
+    hung_kills: int = 0
+    next_probe_at: float = 0.0
+    probe: Future | None = None
 
     def public(self) -> Dict[str, object]:
         process = self.service.process
@@ -58,6 +68,7 @@ class Watched:
             "state": self.state,
             "pid": process.pid if process is not None and self.state in (STARTING, RUNNING) else None,
             "restarts": self.restarts,
+            "hung_kills": self.hung_kills,
             "last_exit_code": self.last_exit_code,
             "last_restart": self.last_restart,
             "last_recovery_seconds": self.last_recovery_seconds,
@@ -73,11 +84,16 @@ class Supervisor:
         log_dir: Path,
         status_file: Path,
         clock: Callable[[], float] = time.monotonic,
+        probe_every: float = PROBE_EVERY_SECONDS,
+        probe_failures: int = PROBE_FAILURES,
     ) -> None:
         self.watched = [Watched(service) for service in services]
         self.log_dir = log_dir
         self.status_file = status_file
         self.clock = clock
+        self.probe_every = probe_every
+        self.probe_failures = probe_failures
+        self._probes = ThreadPoolExecutor(max_workers=max(1, len(services)), thread_name_prefix="liveness")
 
     def start_all(self) -> None:
         for watched in self.watched:
@@ -112,8 +128,10 @@ class Supervisor:
             elif watched.state == STARTING and watched.service.healthy():
                 self._healthy(watched, self.clock())
                 changed = True
-            elif watched.state == RUNNING and now - (watched.healthy_since or now) >= STEADY_AFTER_SECONDS:
-                watched.backoff = 0.0
+            elif watched.state == RUNNING:
+                if now - (watched.healthy_since or now) >= STEADY_AFTER_SECONDS:
+                    watched.backoff = 0.0
+                changed = self._probe(watched, now) or changed
         if changed:
             self.write_status()
 
@@ -125,6 +143,7 @@ class Supervisor:
         for watched in self.watched:
             watched.service.wait_or_kill(deadline)
             watched.state = STOPPED
+        self._probes.shutdown(wait=False, cancel_futures=True)
         self.write_status()
 
     def write_status(self) -> None:
@@ -144,15 +163,46 @@ class Supervisor:
         watched.state = STARTING
         watched.started_at = self.clock()
         watched.healthy_since = None
+        watched.probe = None  # a probe of the previous process: its answer no longer counts
+        watched.failed_probes = 0
 
     def _healthy(self, watched: Watched, now: float) -> None:
         watched.state = RUNNING
         watched.healthy_since = now
+        watched.next_probe_at = now + self.probe_every
         if watched.down_since is not None:
             watched.last_recovery_seconds = round(now - watched.down_since, 1)
             logger.warning("%s is healthy again, %.1f s after it died", watched.service.name,
                            watched.last_recovery_seconds)
             watched.down_since = None
+
+    def _probe(self, watched: Watched, now: float) -> bool:
+        """Starts a liveness probe when one is due, reads a finished one; True when the child was killed."""
+        if watched.probe is None:
+            if now >= watched.next_probe_at:
+                watched.probe = self._probes.submit(watched.service.healthy, self.probe_every)
+                watched.next_probe_at = now + self.probe_every
+            return False
+        if not watched.probe.done():
+            return False
+        answered = watched.probe.result()
+        watched.probe = None
+        watched.failed_probes = 0 if answered else watched.failed_probes + 1
+        if watched.failed_probes < self.probe_failures:
+            return False
+        service = watched.service
+        logger.error(
+            "%s is alive but has not answered %s %d times in a row: killing it",
+            service.name,
+            service.health_url,
+            watched.failed_probes,
+        )
+        watched.hung_kills += 1
+        _kill_group(service)
+        if service.process is not None:
+            service.process.wait()
+        self._died(watched, now)
+        return True
 
     def _died(self, watched: Watched, now: float) -> None:
         service = watched.service

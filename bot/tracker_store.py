@@ -18,6 +18,11 @@ trackers through it as before). Per message Rasa's store costs about 8 ms here, 
   tracker of a stored conversation: a new one is only created when none is stored.
 
 Another database (``dialect: postgresql``) gets the saving shortcut and Rasa's engine otherwise.
+
+A SQLite file that cannot be written is said at ERROR when Rasa starts: Rasa still starts, but its
+``FailSafeTrackerStore`` then saves each turn in memory while reading the conversation from this
+store, so every message is answered without what came before; ``/healthz`` reports
+``tracker_store: down``.
 """
 
 from __future__ import annotations
@@ -25,7 +30,9 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import sqlite3
 import weakref
+from pathlib import Path
 from typing import Any, Dict, Iterator, Tuple
 
 import sqlalchemy as sa
@@ -35,6 +42,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy import event
 from sqlalchemy.pool import QueuePool
+
+from tickets.sqlite_file import check_writable
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +66,18 @@ def _is_sqlite_file(engine: sa.engine.Engine) -> bool:
     return engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")
 
 
+def _say_if_not_writable(path: Path) -> None:
+    try:
+        check_writable(path, timeout=15)
+    except sqlite3.Error as exc:
+        logger.error(
+            "conversation store %s cannot be written (%s): Rasa answers each message without what came "
+            "before it (a form forgets earlier answers) until it can; /healthz says tracker_store: down",
+            path,
+            exc,
+        )
+
+
 class SQLiteTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` tuned for a local SQLite file; see the module's docstring."""
 
@@ -71,6 +92,7 @@ class SQLiteTrackerStore(SQLTrackerStore):
             )
             event.listen(self.engine, "connect", _prepare_sqlite)
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+            _say_if_not_writable(Path(url.database))
         events = self.SQLEvent.__table__
         self._insert = events.insert()
         latest_session_start = (

@@ -27,6 +27,8 @@ from typing import Any, Iterable, List, Mapping, Pattern, Sequence, Tuple
 
 import yaml
 
+from policy_kb.pinyin_text import PinyinWords, is_pinyin
+
 logger = logging.getLogger(__name__)
 
 EMERGENCIES_FILE = Path(__file__).resolve().parent / "emergencies.yml"
@@ -43,6 +45,7 @@ PAST = "past"
 HYPOTHETICAL = "hypothetical"
 QUESTION = "question"
 WORRY = "worry"
+HEARSAY = "hearsay"
 NO_DANGER = "no danger"
 
 # The classifier's report_emergency probability that makes an emergency on its own, and with a weak sign.
@@ -66,26 +69,39 @@ _CLAUSE_START = re.compile(r"(?=但是|可是|(?<=[了的吧啊呢呀])不过|(?
 _PRESENT = re.compile(r"现在|正在|还在|此刻|马上|赶紧|快(?!递|乐|餐)|救命|刚才|刚刚|今天|今晚|又|一直|还没|到现在")
 _PAST = re.compile(
     r"上(个)?(周|星期|礼拜|月|次|回)|昨(天|晚|儿)|前(天|晚|几天|阵子|些天)|去年|前年|那(天|次|回|会儿)|之前|以前|"
-    r"当时|早就|(几|两|三)天前|前(两|几|三)天|(一|两|三|几)(个)?(月|星期|礼拜|周)前|后来"
+    r"当时|早就|(几|两|三)天前|前(两|几|三)天|(一|两|三|几)(个)?(月|星期|礼拜|周)前|后来|"
+    r"前(一|两|几|三)?年|前些(日子|年|天|时候)|那年|早些年|小时候|"
+    r"(摔|掉|跌|伤|丢|打|烧|着|倒|撞|困|淹|中|犯)过(?![去来])"
 )
 _RESOLVED = re.compile(
     r"(火|人|孩子|小孩|老人).{0,4}(?<!没)(?<!不)(灭了|找到了|找回来了|回来了|救出来了)|已经(灭|扑灭|找到|找回|回来|回家|送|处理|没事|好了|出院|救出)|"
-    r"没事了|脱险|救出来了|出院|平安了|虚惊|后来|扑灭|浇灭|灭掉了|被.{0,4}灭了"
+    r"没事了|脱险|救出来了|出院|平安了|虚惊|后来|扑灭|浇灭|灭掉了|被.{0,4}灭了|"
+    r"看过(医生)?了|没骨折|没(什么|啥)?大碍|自己(爬|站)起来|劝开了|(人|大家)(都)?散了"
 )
 _HYPOTHETICAL = re.compile(
-    r"万一|如果|要是|假如|假设|一旦|(遇到|碰到)(?!了)|容易|可能会|小心|预防|防止|以防|防范|隐患|演练|培训|讲座|知识|会不会|注意什么|注意事项|应急预案|该打什么电话|"
+    r"万一|如果|要是|假如|假设|一旦|(?:^|如果|要是|万一)(遇到|碰到)(?!了)|容易|可能会|小心|预防|防止|以防|防范|隐患|演练|培训|讲座|知识|会不会|注意什么|注意事项|教育|宣传|报警器|检测仪|队员|保险|设施|器材|防(溺水|火|走失|摔|跌|诈骗|汛|震)|步骤|的课|方法|怎么做|应急预案|该打什么电话|"
     r"打什么电话|哪个电话|差点|差一点|险些|哪天|哪一天|(?<![害好很])怕(?![冷热黑]|$)|担心(?=.)|应该怎么|该怎么(扶|做|处理|救)|怎么扶"
 )
 _QUESTION = re.compile(
     r"费|缴|交钱|收费|多少钱|怎么交|办理|申请|报修|维修|检修|年检|安装|装.{0,2}吗|改造|被占|占用|占了|规定|罚款|投诉|建议|政策|补贴|"
-    r"在哪(里|儿)?(领|买|办|交)|是多少|多少号|买(个|一个)|推荐|归谁管|哪个部门|物业费|办.{0,4}证|残疾|预约|安排|约一下|约个|借我"
+    r"在哪(里|儿)?(领|买|办|交)|是多少|多少号|买(个|一个)|推荐|归谁管|哪个部门|物业费|办.{0,4}证|残疾|预约|安排|约一下|约个|借我|"
+    r"要钱吗|要不要钱|花钱吗|免费|报销"
 )
-_HABITUAL = re.compile(r"经常|总是|老是|每次|天天|每天|隔三差五|(?<!一)动不动|常常|三天两头|最近|平时|老说")
+# What someone heard or saw elsewhere (新闻说, 听说, 群里说 … 是真的吗) is news, not a report.
+_HEARSAY = re.compile(
+    r"新闻|听说|据说|电视|电视剧|(群|朋友圈|网上)里?(说|发|传)|报道|别的(区|小区|地方|城市)|是真的吗|视频里"
+)
+# Advice asked in general (煤气泄漏的时候能不能开灯, 老人晕倒该怎么急救): no one of the resident's and nothing now.
+_ADVICE = re.compile(r"应该|该(怎么|如何|咋|往|打|找|按)|的时候|的话(?!费)|怎么(急救|处理|预防|自救|逃生)")
+_SPECIFIC = re.compile(r"我|俺|咱|阿拉|侬|现在|正在|刚|快来|救命|救救|赶紧|了")
+_HABITUAL = re.compile(
+    r"有时(候)?|偶尔|经常|总是|老是|每次|天天|每天|隔三差五|(?<!一)动不动|常常|三天两头|最近|平时|老说"
+)
 # A question about rights, claims or services speaks of what happened or may happen (算不算工伤, 能离婚吗,
 # 中风后能办残疾证吗), unless it says something is happening now.
 _ENQUIRY = re.compile(
     r"算不算|工伤|起诉|告他|离婚|赔|维权|法律|证据|律师|纠纷|医药费|责任|验伤|保险|警察说|派出所说|"
-    r"残疾|办证|申请|补贴|低保|预约|安排|约一下|约个|讲座|培训|报名|疫苗|狂犬|投诉|举报|建议|手续|看病"
+    r"残疾|办证|申请|补贴|低保|预约|安排|约一下|约个|讲座|培训|报名|疫苗|狂犬|投诉|举报|建议|手续|看病|负责|谁管|登记|正常吗|正不正常|是不是坏了|不方便|太麻烦"
 )
 _WORRY = re.compile(
     r"担心|不放心|放心不下|(?<!害)怕(?!冷|热|黑)|有点慌|心里不踏实|(去|上门|帮忙|帮我)(看看|看一下|瞧瞧|看一眼)|探望|看望|关心一下"
@@ -93,9 +109,14 @@ _WORRY = re.compile(
 # The classifier alone is heard only where the words show some harm or danger: it also gives
 # "刚才停电了 现在来电了" or "有人在小区里发传单" a high report_emergency probability.
 _DISTRESS = re.compile(
-    r"血|晕|昏|倒|摔|跌|滑|跤|掉|落|坠|困|卡|夹|压|砸|撞|烧|火|烟|味|淹|水|打|刀|砍|捅|抢|偷|拽|拉走|带走|抱走|丢|不见|"
+    r"血|晕|昏|倒|摔|跌|滑|跤|掉|落|坠|困|卡|夹|压|砸|撞|烧|火|烟|味|淹|水|打|刀|砍|捅|抢|拽|拉走|带走|抱走|丢|不见|"
     r"没了|找不|没消息|没回|喊|哭|叫|救|疼|痛|吐|抽|喘|呼吸|憋|呛|咳|噎|不动|起不来|出不|进不|下不|危险|急|快(?!递)|怕|"
     r"死|伤|病|药|毒|敌敌畏|触电|电到|炸|爆|塌|跳|悬|烫|出事|不行了|不对劲|报警|带(她|他|孩子)走|拉(她|他)|110|119|120"
+)
+# Harm words said for effect (累得快断气了, 火大, 救命钱): they do not show harm to the classifier's guess.
+_METAPHOR = re.compile(
+    r"(累|气|笑|热|冷|饿|困|烦|吵|急|吓|闷|忙|馋|渴|晒|挤|无聊)(得|的)?(我|人)?(都|快|要)?(死|断气|疯|炸|崩溃|晕)(了|啦)?|"
+    r"吓(了|我)?一(跳|大跳)|难受死|火大|恼火|上火|救命钱|救命稻草|要命的|要了(我的)?老命"
 )
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _MARKUP = re.compile(r"<[^>]{0,200}>|&[a-z]{2,8};|\[[^\]]*\]\([^)]*\)")
@@ -167,6 +188,7 @@ class EmergencyDetector:
     def __init__(self, path: Path = EMERGENCIES_FILE) -> None:
         self._kinds = _load(path)
         self._repairs: Any | None = None
+        self._pinyin: PinyinWords | None = None
 
     @property
     def kinds(self) -> List[str]:
@@ -176,10 +198,13 @@ class EmergencyDetector:
     def warm_up(self) -> None:
         """Load the pinyin and jieba dictionaries now rather than on the first message that needs them."""
         self._repair_index()
+        self._pinyin_words()
 
     def detect(self, text: str, emergency_probability: float | None = None) -> Assessment:
         """Decide on one message; ``emergency_probability`` is the classifier's, None when there is none."""
         written = normalise(text or "")
+        if not _CJK.search(written) and is_pinyin(written):
+            written = self._pinyin_words().characters(written)
         if is_noise(written):
             return Assessment(GENERAL, False, NOISE)
         parts = clauses(written)
@@ -211,7 +236,7 @@ class EmergencyDetector:
         weak = next((k.id for k in self._kinds for part in parts if _any(k.weak, _masked(part, k))), None)
         if weak is not None and probability >= WEAK_THRESHOLD:
             return Assessment(weak, True, WEAK_SIGN)
-        if probability >= MODEL_THRESHOLD and _DISTRESS.search(written):
+        if probability >= MODEL_THRESHOLD and _DISTRESS.search(_METAPHOR.sub("□", written)):
             return Assessment(kind, True, MODEL)
         return Assessment(kind, False, NO_DANGER)
 
@@ -252,6 +277,11 @@ class EmergencyDetector:
             repaired += [text[last:start], word]
             last = end
         return "".join(repaired) + text[last:]
+
+    def _pinyin_words(self) -> PinyinWords:
+        if self._pinyin is None:  # the pinyin dictionary is the repair index's: loaded on first use too
+            self._pinyin = PinyinWords(word for kind in self._kinds for word in kind.words)
+        return self._pinyin
 
     def _repair_index(self) -> Tuple[Any, Any]:
         if self._repairs is None:  # built on first use: the pinyin and jieba dictionaries take a second
@@ -303,8 +333,12 @@ def _frames(parts: Sequence[str]) -> List[str | None]:
     time: str | None = None
     message = " ".join(parts)
     enquiry = _ENQUIRY.search(message) is not None and _PRESENT.search(message) is None
+    hearsay = _HEARSAY.search(message) is not None and _PRESENT.search(message) is None
     for part in parts:
-        if _HYPOTHETICAL.search(part):
+        if hearsay:
+            frames.append(HEARSAY)
+            continue
+        if _HYPOTHETICAL.search(part) or (_ADVICE.search(part) and not _SPECIFIC.search(part)):
             frames.append(HYPOTHETICAL)
             continue
         if _PRESENT.search(part):

@@ -1,4 +1,5 @@
-"""Tables of the duty alarm: who is on duty, in order, and every alert sent about an emergency.
+"""Tables of the duty alarm: who is on duty, in order, every alert sent about an emergency, and
+what the resident was told afterwards about the alarm.
 
 Kept beside :mod:`tickets.models` on the same metadata, so the ticket store's migrations own them.
 """
@@ -66,3 +67,25 @@ class Alert(Base):
     acknowledged_at = Column(UTCDateTime)
     acknowledged_by = Column(String(80))
     escalated_at = Column(UTCDateTime)
+
+
+class FollowUpOutcome(str, enum.Enum):
+    reached = "reached"  # an alert reached someone on duty: "已通知值班人员 …"
+    not_reached = "not_reached"  # none in time: "请直接拨打值班电话"
+    told_in_turn = "told_in_turn"  # an emergency from before follow-ups, answered inside its turn
+
+
+class EmergencyFollowUp(Base):
+    """The message after an emergency's first reply that tells the resident whether the alarm reached
+    someone on duty: decided once (never both outcomes), handed to the outbox once."""
+
+    __tablename__ = "emergency_follow_ups"
+
+    ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    outcome = Column(_enum(FollowUpOutcome, "follow_up_outcome"), nullable=False)
+    reached = Column(String(80))  # whom the alarm reached: a name; none for the duty group
+    decided_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    next_try_at = Column(UTCDateTime, nullable=False, default=utcnow)  # a lease while it is handed over
+    attempts = Column(Integer, nullable=False, default=1)  # the lease's version: every claim bumps it
+    told_at = Column(UTCDateTime)  # handed to the outbox (or, before follow-ups, told in the turn)
+    outbox_id = Column(Integer)  # the proactive message that tells the resident

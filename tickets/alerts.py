@@ -12,7 +12,6 @@ the ticket's escalation level and clock.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -121,6 +120,34 @@ def _view(alert: Alert, ticket: Ticket) -> AlertView:
     )
 
 
+def reached_on_duty(session: Session, ticket_id: int) -> tuple[bool, str | None]:
+    """Whether an alert reached someone on duty (a reaching route accepted it, or it was acknowledged),
+    and whom: who acknowledged, else the person a delivered alert was for (their name), else nobody
+    in particular (the duty group)."""
+    alerts = (
+        session.execute(
+            select(Alert)
+            .where(
+                Alert.ticket_id == ticket_id,
+                (Alert.state == AlertState.acknowledged)
+                | (Alert.route.in_(REACHING_ROUTES) & Alert.delivered_at.is_not(None)),
+            )
+            .order_by(Alert.id)
+        )
+        .scalars()
+        .all()
+    )
+    if not alerts:
+        return False, None
+    acknowledged = [alert.acknowledged_by for alert in alerts if alert.acknowledged_by]
+    personal = [alert.staff_username for alert in alerts if alert.delivered_at and alert.staff_username]
+    username = (acknowledged or personal or [None])[0]
+    if username is None:
+        return True, None
+    name = session.execute(select(StaffUser.display_name).where(StaffUser.username == username)).scalar_one_or_none()
+    return True, name or username
+
+
 class DutyAlerts:
     """Alerts and the duty roster; each call one transaction on the ticket store."""
 
@@ -194,30 +221,10 @@ class DutyAlerts:
         return alerts
 
     def delivered_any(self, ticket_number: str) -> bool:
-        """Whether a person on duty was reached: a reaching route accepted an alert, or one was acknowledged."""
+        """Whether a person on duty was reached (see :func:`reached_on_duty`)."""
         with self._session() as session:
-            row = session.execute(
-                select(Alert.id)
-                .join(Ticket, Ticket.id == Alert.ticket_id)
-                .where(Ticket.number == ticket_number)
-                .where(
-                    (Alert.state == AlertState.acknowledged)
-                    | (Alert.route.in_(REACHING_ROUTES) & Alert.delivered_at.is_not(None))
-                )
-                .limit(1)
-            ).first()
-            return row is not None
-
-    async def wait_for_delivery(self, ticket_number: str, timeout: float, every: float = 0.2) -> bool:
-        """True as soon as someone on duty was reached; False when ``timeout`` seconds pass first."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            if await asyncio.to_thread(self.delivered_any, ticket_number):
-                return True
-            if loop.time() >= deadline:
-                return False
-            await asyncio.sleep(min(every, max(0.0, deadline - loop.time())))
+            ticket_id = session.execute(select(Ticket.id).where(Ticket.number == ticket_number)).scalar_one()
+            return reached_on_duty(session, ticket_id)[0]
 
     # Delivering (the staff service's loop) ---------------------------------------------------
 

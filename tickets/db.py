@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from tickets import sqlite_file
 from tickets.errors import TicketStoreUnavailable
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ def get_engine(database_url: str) -> Engine:
             options.update(poolclass=QueuePool, pool_size=5, max_overflow=-1)
         engine = create_engine(url, future=True, connect_args={"check_same_thread": False}, **options)
         _prepare_sqlite(engine)
+        if url.database and url.database != ":memory:":
+            sqlite_file.guard(engine, Path(url.database))
     else:
         engine = create_engine(url, future=True, pool_pre_ping=True)
     return engine
@@ -80,6 +83,9 @@ def session_scope(database_url: str) -> Iterator[Session]:
         session.rollback()
         logger.error("ticket store failure: %s", exc.__class__.__name__)
         raise TicketStoreUnavailable(str(exc.orig)) from exc
+    except sqlite_file.DatabaseFileMoved as exc:  # logged where it was noticed
+        session.rollback()
+        raise TicketStoreUnavailable(f"database file {exc} was deleted or replaced") from exc
     except BaseException:
         session.rollback()
         raise

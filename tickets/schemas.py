@@ -7,6 +7,7 @@ from typing import List
 
 from pydantic import BaseModel, Field, validator
 
+from bot.nlp.redact import redact
 from tickets.models import PostKind, PostStatus, TicketKind, TicketStatus
 
 
@@ -94,7 +95,8 @@ class PostCreate(BaseModel):
 
 
 class PostPublic(BaseModel):
-    """A post as neighbours see it: no phone number, no sender."""
+    """A post as neighbours see it: no phone number, no sender, and its text without the phone
+    numbers, names and flat numbers a resident may have typed into it (staff see it in full)."""
 
     id: int
     kind: PostKind
@@ -102,6 +104,8 @@ class PostPublic(BaseModel):
     content: str
     when_text: str | None
     created_at: datetime
+
+    _scrubbed = validator("content", "when_text", allow_reuse=True)(lambda text: text and redact(text))
 
     class Config:
         orm_mode = True

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, Dict, List
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
 from bot.delivery.db import session_scope
 from bot.delivery.tables import OutboxMessage, utcnow
@@ -20,6 +21,7 @@ SENDING, SENT, RETRYING, PENDING = "sending", "sent", "retrying", "pending"
 LEASE = timedelta(minutes=2)  # a sender that died mid-send gives the message back after this
 FIRST_BACKOFF = timedelta(seconds=10)
 MAX_BACKOFF = timedelta(hours=1)
+KEY = "key"  # in a message's body: what makes it the same message (see :func:`enqueue_once`)
 
 
 @dataclass(frozen=True)
@@ -47,14 +49,32 @@ def backoff(attempts: int) -> timedelta:
 
 def enqueue(database_url: str, channel: str, recipient: str, body: Dict[str, Any]) -> OutboxItem:
     """Store a message about to be sent, leased to the caller."""
-    now = utcnow()
     with session_scope(database_url) as session:
-        row = OutboxMessage(
-            channel=channel, recipient=recipient, body=body, status=SENDING, attempts=1, next_attempt_at=now + LEASE
-        )
-        session.add(row)
-        session.flush()
-        return _item(row)
+        return _stored(session, channel, recipient, body)
+
+
+def _stored(session: Session, channel: str, recipient: str, body: Dict[str, Any]) -> OutboxItem:
+    row = OutboxMessage(
+        channel=channel, recipient=recipient, body=body, status=SENDING, attempts=1, next_attempt_at=utcnow() + LEASE
+    )
+    session.add(row)
+    session.flush()
+    return _item(row)
+
+
+def enqueue_once(
+    database_url: str, channel: str, recipient: str, body: Dict[str, Any], key: str
+) -> tuple[OutboxItem, bool]:
+    """Like :func:`enqueue`, unless a message with this ``key`` to this recipient was stored before:
+    then that one and False, so a sender that stopped after storing it does not send it twice."""
+    with session_scope(database_url) as session:
+        rows = session.execute(
+            select(OutboxMessage).where(OutboxMessage.channel == channel, OutboxMessage.recipient == recipient)
+        ).scalars()
+        for row in rows:
+            if (row.body or {}).get(KEY) == key:
+                return _item(row), False
+        return _stored(session, channel, recipient, {**body, KEY: key}), True
 
 
 def earlier_unsent(database_url: str, item: OutboxItem) -> OutboxItem | None:

@@ -98,13 +98,26 @@ class ProactiveSender:
         buttons: Sequence[Dict[str, str]] = (),
         staff: bool = False,
         slots: Dict[str, Any] | None = None,
+        key: str | None = None,
     ) -> Delivery:
-        """Store, then try once now; the returned status says whether it went out."""
+        """Store, then try once now; the returned status says whether it went out.
+
+        With a ``key``, a message with that key stored before for this conversation is not sent
+        again: its delivery is returned (the retry loop takes care of it if it has not gone out).
+        """
         body = {
             "output_channel": channel,
             "events": message_events(text, buttons=buttons, staff=staff, slots=slots),
         }
-        item = await asyncio.to_thread(outbox.enqueue, self.database_url, CHANNEL, conversation_id, body)
+        if key is None:
+            item = await asyncio.to_thread(outbox.enqueue, self.database_url, CHANNEL, conversation_id, body)
+        else:
+            item, new = await asyncio.to_thread(
+                outbox.enqueue_once, self.database_url, CHANNEL, conversation_id, body, key
+            )
+            if not new:
+                logger.info("proactive message %s was stored before: not sent again", item.id)
+                return _delivery(item)
         return await self._attempt(item)
 
     async def retry_due(self) -> int:

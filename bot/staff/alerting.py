@@ -5,6 +5,8 @@ the duty group and a person's own chat through :class:`ProactiveSender` (its out
 failed message; the alert follows that message until it went out), a phone through the
 :class:`AlertGateway` (retried here with backoff, given up after a few refusals). The console
 route needs no delivery: the console pages fetch their alarms (:mod:`bot.staff.alerts_api`).
+Last, residents whose alarm reached someone (or did not in time) are told so
+(:mod:`bot.staff.emergency_follow_up`).
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ from bot.delivery import outbox
 from bot.delivery.proactive import ProactiveSender
 from bot.settings import Settings
 from bot.staff.alert_gateway import AlertGateway, GatewayError, HttpAlertGateway
+from bot.staff.emergency_follow_up import FollowUpSender
 from tickets.alert_models import AlertRoute
 from tickets.alerts import MAX_GATEWAY_ATTEMPTS, AlertPolicy, AlertWork, DutyAlerts
+from tickets.follow_ups import EmergencyFollowUps
+from tickets.service import TicketService
 
 logger = logging.getLogger(__name__)
 
-ROUND_SECONDS = 0.5  # the resident waits for the first delivery: rounds must be quick
+ROUND_SECONDS = 0.5  # the resident waits to hear that the alarm reached someone: rounds must be quick
 ESCALATE_CHECK = timedelta(seconds=5)  # escalation counts in minutes: no need to look every round
 OUTBOX_CHECK = timedelta(seconds=2)
 FIRST_BACKOFF = timedelta(seconds=5)
@@ -34,6 +39,11 @@ def alert_policy(settings: Settings) -> AlertPolicy:
         duty_group=settings.alert_duty_group,
         escalate_after=timedelta(minutes=settings.alert_escalate_minutes),
     )
+
+
+def follow_up_sender(settings: Settings, tickets: TicketService, sender: ProactiveSender) -> FollowUpSender:
+    follow_ups = EmergencyFollowUps(tickets, timedelta(seconds=settings.alert_confirm_seconds))
+    return FollowUpSender(follow_ups, sender, settings.duty_phone)
 
 
 def gateway_of(settings: Settings) -> AlertGateway | None:
@@ -51,14 +61,21 @@ def alarm_text(work: AlertWork) -> str:
 
 
 class AlertDispatcher:
-    def __init__(self, alerts: DutyAlerts, sender: ProactiveSender, gateway: AlertGateway | None) -> None:
+    def __init__(
+        self,
+        alerts: DutyAlerts,
+        sender: ProactiveSender,
+        gateway: AlertGateway | None,
+        follow_up: FollowUpSender | None = None,
+    ) -> None:
         self.alerts = alerts
         self.sender = sender
         self.gateway = gateway
+        self.follow_up = follow_up
         self._escalation_checked: datetime | None = None
 
     async def run_once(self) -> None:
-        """One round: escalate (every few seconds), then deliver what is due."""
+        """One round: escalate (every few seconds), deliver what is due, tell residents the outcome."""
         now = self.alerts.clock()
         if self._escalation_checked is None or now - self._escalation_checked >= ESCALATE_CHECK:
             self._escalation_checked = now
@@ -68,6 +85,8 @@ class AlertDispatcher:
                 await self._deliver(work)
             except Exception:  # one alert's failure must not stop the others; it is tried again
                 logger.exception("alert %s: delivery round failed", work.id)
+        if self.follow_up is not None:
+            await self.follow_up.run_once()
 
     async def keep_running(self, every: float = ROUND_SECONDS) -> None:
         while True:

@@ -22,7 +22,7 @@ from starlette_csrf import CSRFMiddleware
 from bot.delivery import dedupe
 from bot.delivery.proactive import ProactiveSender
 from bot.settings import Settings
-from bot.staff.alerting import AlertDispatcher, alert_policy, gateway_of
+from bot.staff.alerting import AlertDispatcher, alert_policy, follow_up_sender, gateway_of
 from bot.staff.alerts_api import alerts_router
 from bot.staff.auth import SESSION_COOKIE, StaffAuth, login_router, sends_authorization
 from bot.staff.catalogue_api import catalogue_router
@@ -127,7 +127,8 @@ def create_app(settings: Settings) -> FastAPI:
             await asyncio.to_thread(accounts.ensure_admin, settings.staff_admin_user, settings.staff_admin_password)
         background.append(asyncio.create_task(sender.keep_retrying()))
         background.append(asyncio.create_task(forget_old_claims(settings.database_url)))
-        background.append(asyncio.create_task(AlertDispatcher(alerts, sender, gateway_of(settings)).keep_running()))
+        dispatcher = AlertDispatcher(alerts, sender, gateway_of(settings), follow_up_sender(settings, tickets, sender))
+        background.append(asyncio.create_task(dispatcher.keep_running()))
         background.append(asyncio.create_task(privacy.keep_running()))
 
     @app.on_event("shutdown")

@@ -1,10 +1,13 @@
 """Health that tells the truth: ``/healthz`` asks every part a resident's message needs.
 
 Rasa and the action server over HTTP with a short timeout (a hung server is as bad as a dead
-one), the ticket store with a real write that is rolled back (a database that still answers
-reads but cannot store a complaint is not healthy), the Redis lock store when one is set. 200
-when all are fine, 503 naming each part's state otherwise; also how often the supervisor of
-`python -m bot run` restarted each server. ``/livez`` only says that this process answers.
+one), the ticket store and Rasa's conversation store with a real write that is rolled back (a
+database that still answers reads but cannot store a complaint is not healthy; Rasa then keeps
+conversations in memory only), the Redis lock store when one is set. A ticket database that was
+deleted while in use and restored (tickets/sqlite_file.py) stays "restored" until an operator
+removes the marker beside it. 200 when all are fine, 503 naming each part's state otherwise; also
+how often the supervisor of `python -m bot run` restarted each server. ``/livez`` only says that
+this process answers.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 from functools import cache
 from pathlib import Path
 from typing import Dict
@@ -21,16 +25,16 @@ import redis
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 
 from bot.settings import Settings
-from tickets import holidays
+from tickets import holidays, sqlite_file
 
 logger = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 2.0
-UP, DOWN, TIMEOUT, NOT_USED = "up", "down", "timeout", "not used"
+UP, DOWN, TIMEOUT, NOT_USED, RESTORED = "up", "down", "timeout", "not used", "restored"
 # A write that changes nothing, in a transaction that is rolled back: it needs the write lock and
 # a writable file, like storing a ticket does. The table exists once the schema is migrated.
 WRITE_PROBE = text("UPDATE alembic_version SET version_num = version_num")
@@ -40,8 +44,21 @@ WRITE_PROBE = text("UPDATE alembic_version SET version_num = version_num")
 def _probe_engine(database_url: str) -> Engine:
     """A fresh connection per check: a pooled one opened earlier may still write to a file that
     has become read-only since, where every newly started process could not."""
-    options = {"connect_args": {"timeout": TIMEOUT_SECONDS}} if database_url.startswith("sqlite") else {}
-    return create_engine(database_url, future=True, poolclass=NullPool, **options)
+    path = _sqlite_file(database_url)
+    if path is None:
+        return create_engine(database_url, future=True, poolclass=NullPool)
+
+    def connect_without_creating() -> sqlite3.Connection:  # a probe must not put an empty file at the path
+        return sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=TIMEOUT_SECONDS)
+
+    return create_engine("sqlite://", future=True, poolclass=NullPool, creator=connect_without_creating)
+
+
+def _sqlite_file(database_url: str) -> Path | None:
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
 
 
 def database_state(database_url: str) -> str:
@@ -51,6 +68,19 @@ def database_state(database_url: str) -> str:
             connection.rollback()
     except Exception as exc:  # any failure means the store cannot take a ticket; the reason goes to the log
         logger.warning("health: ticket store cannot write: %s", exc.__class__.__name__)
+        return DOWN
+    path = _sqlite_file(database_url)
+    if path is not None and sqlite_file.restored_marker(path).exists():
+        return RESTORED
+    return UP
+
+
+def tracker_store_state(tracker_db: str) -> str:
+    """Rasa's conversation store takes a write (else Rasa saves conversations in memory only)."""
+    try:
+        sqlite_file.check_writable(Path(tracker_db), TIMEOUT_SECONDS)
+    except sqlite3.Error as exc:
+        logger.warning("health: conversation store cannot write: %s", exc)
         return DOWN
     return UP
 
@@ -97,17 +127,25 @@ def health_router(settings: Settings) -> APIRouter:
 
     @router.get("/healthz")
     async def healthz() -> JSONResponse:
-        """200 when Rasa, the action server, the ticket store and the lock store all work; else 503.
+        """200 when Rasa, the action server, the ticket and conversation stores and the lock store all
+        work; else 503.
         ``holiday_warning`` says when the coming weeks lack a holiday table (deadlines then count
         Monday to Friday): a warning for staff, not a failure."""
         async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as client:
-            database, lock_store, rasa, actions = await asyncio.gather(
+            database, tracker_store, lock_store, rasa, actions = await asyncio.gather(
                 asyncio.to_thread(database_state, settings.database_url),
+                asyncio.to_thread(tracker_store_state, settings.tracker_db),
                 asyncio.to_thread(lock_store_state, settings.rasa_lock_store_url),
                 http_state(client, f"{settings.rasa_url}/webhooks/rest/"),
                 http_state(client, action_health_url),
             )
-        parts = {"database": database, "rasa": rasa, "actions": actions, "lock_store": lock_store}
+        parts = {
+            "database": database,
+            "tracker_store": tracker_store,
+            "rasa": rasa,
+            "actions": actions,
+            "lock_store": lock_store,
+        }
         healthy = all(state in (UP, NOT_USED) for state in parts.values())
         body: Dict[str, object] = {"status": "ok" if healthy else "degraded", **parts}
         body["holiday_warning"] = holidays.staff_warning()

@@ -85,3 +85,17 @@ def post_approved() -> str:
 
 def post_rejected(reason: str) -> str:
     return f"您在邻里圈发的信息没有通过审核。\n原因：{reason}\n改一改可以再发。"
+
+
+def emergency_reached(number: str, whom: str | None, duty_phone: str) -> str:
+    """After an emergency's first reply, once an alert reached someone on duty (a name, or the duty group)."""
+    who = f"值班人员 {whom}" if whom else "社区值班人员"
+    return f"已通知{who}，会马上处理您的紧急工单 {number}。\n情况有变化，请直接打社区值班电话 {duty_phone}。"
+
+
+def emergency_not_reached(number: str, duty_phone: str) -> str:
+    """After an emergency's first reply, when no alert reached anyone on duty in time."""
+    return (
+        f"值班人员暂时没有回应，请直接拨打社区值班电话 {duty_phone}。\n"
+        f"您的紧急工单 {number} 已经记下，工作人员看到会马上处理。"
+    )

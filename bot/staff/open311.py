@@ -34,7 +34,7 @@ from tickets.open311 import (
     ServiceInfo,
     UnknownServiceCode,
 )
-from tickets.routing import SHANGHAI
+from tickets.routing import ROUTES_FILE, SHANGHAI
 from tickets.service import TicketService
 
 logger = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ XML_MEDIA_TYPE = "text/xml"  # Starlette adds "; charset=utf-8"
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 MAX_BODY_BYTES = 64 * 1024  # a description is at most 4,000 characters
 MAX_FORM_FIELDS = 100
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 BOOKING_TYPE = "blackbox"  # listed for discovery; booked through the assistant, not filed here
 # Characters XML 1.0 cannot carry at all; a resident's text may hold them (pasted control codes).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -136,6 +137,13 @@ def render_error(fmt: str, error: Open311Error) -> Response:
     return JSONResponse(rows, status_code=error.status)
 
 
+def _changeset(catalogue: Path) -> str:
+    """When the list of services last changed: the newest catalogue or routing file, in W3C form."""
+    files = [*catalogue.glob("*.yml"), ROUTES_FILE]
+    newest = max((path.stat().st_mtime for path in files if path.exists()), default=0.0)
+    return datetime.fromtimestamp(newest, SHANGHAI).isoformat(timespec="seconds")
+
+
 def _format(fmt: str) -> str:
     if fmt not in FORMATS:
         raise Open311Error(404, f"format {fmt!r} is not supported; use json or xml")
@@ -222,6 +230,44 @@ def open311_router(settings: Settings, tickets: TicketService, catalogue: Path =
         if not secrets.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
             logger.warning("Open311 request refused: wrong api_key")
             raise Open311Error(403, "api_key is not valid")
+
+    @router.get("/discovery.{fmt}")
+    def discovery(fmt: str, request: Request) -> Response:
+        """Service discovery: where this endpoint is, what it speaks, whom to ask for an api_key."""
+        try:
+            _format(fmt)
+        except Open311Error as error:
+            return render_error(fmt, error)
+        changed = _changeset(catalogue)
+        endpoint = {
+            "specification": SPECIFICATION,
+            "url": str(request.url_for("services", fmt=fmt)).rsplit("/services.", 1)[0],
+            "changeset": changed,
+            "type": "production",
+            "formats": [XML_MEDIA_TYPE, "application/json"],
+        }
+        document = {
+            "changeset": changed,
+            "contact": f"{settings.community_name} {settings.duty_phone}",
+            "key_service": f"api_key：请向{settings.community_name}管理员申请",
+            "endpoints": [endpoint],
+        }
+        if fmt == "json":
+            return JSONResponse(document)
+        root = ET.Element("discovery")
+        _xml_fill(root, {name: value for name, value in document.items() if name != "endpoints"})
+        element = ET.SubElement(ET.SubElement(root, "endpoints"), "endpoint")
+        _xml_fill(element, {name: value for name, value in endpoint.items() if name != "formats"})
+        formats = ET.SubElement(element, "formats")
+        for media_type in endpoint["formats"]:
+            ET.SubElement(formats, "format").text = media_type
+        return _xml_response(root, 200)
+
+    @router.get("/tokens/{token}.{fmt}")
+    def token(token: str, fmt: str) -> Response:
+        """The standard's token lookup: this server never hands out tokens, so none is ever found."""
+        message = "tokens are not used here: POST requests returns the service_request_id at once"
+        return render_error(fmt, Open311Error(404, message))
 
     @router.get("/services.{fmt}")
     def services(fmt: str) -> Response:

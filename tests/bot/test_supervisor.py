@@ -58,8 +58,8 @@ def eventually(condition: Callable[[], bool], supervisor: Supervisor, within: fl
 def supervised(tmp_path):
     started: List[Supervisor] = []
 
-    def make(*services: Service) -> Supervisor:
-        supervisor = Supervisor(list(services), tmp_path, tmp_path / "status.json", clock=Clock())
+    def make(*services: Service, **options: float) -> Supervisor:
+        supervisor = Supervisor(list(services), tmp_path, tmp_path / "status.json", clock=Clock(), **options)
         started.append(supervisor)
         supervisor.start_all()
         return supervisor
@@ -147,3 +147,39 @@ def test_stopping_leaves_no_process_behind_even_during_a_backoff(supervised):
     supervisor.stop_all(grace=5)
     assert not group_alive(pid)
     assert {entry["state"] for entry in status(supervisor).values()} == {"stopped"}
+
+
+def test_a_hung_server_is_killed_after_failed_probes_and_restarted(supervised):
+    hung, other = web_server("actions"), web_server("staff")
+    supervisor = supervised(hung, other, probe_every=1, probe_failures=3)
+    clock = supervisor.clock
+    eventually(supervisor.all_healthy, supervisor)
+    stopped = hung.process.pid
+    os.kill(stopped, signal.SIGSTOP)  # alive, holds its port, answers nothing
+
+    def killed() -> bool:
+        clock.now += 0.5
+        return supervisor.watched[0].state == WAITING
+
+    eventually(killed, supervisor)
+    assert not group_alive(stopped)
+    assert status(supervisor)["actions"]["hung_kills"] == 1
+    assert status(supervisor)["actions"]["last_exit_code"] == -signal.SIGKILL
+    supervisor.check()  # restarted at once, like a dead one
+    eventually(supervisor.all_healthy, supervisor)
+    assert hung.process.pid != stopped and hung.healthy()
+    assert {name: entry["restarts"] for name, entry in status(supervisor).items()} == {"actions": 1, "staff": 0}
+
+
+def test_a_server_that_answers_its_probes_is_left_alone(supervised):
+    server = web_server("rasa")
+    supervisor = supervised(server, probe_every=1, probe_failures=1)
+    clock = supervisor.clock
+    eventually(supervisor.all_healthy, supervisor)
+    pid = server.process.pid
+    for _ in range(20):
+        clock.now += 0.5
+        supervisor.check()
+        time.sleep(0.05)
+    assert server.process.pid == pid and supervisor.watched[0].state == RUNNING
+    assert status(supervisor)["rasa"]["hung_kills"] == 0

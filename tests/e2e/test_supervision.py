@@ -178,6 +178,7 @@ def test_health_is_200_with_every_part_up(stack):
     assert parts == {
         "status": "ok",
         "database": "up",
+        "tracker_store": "up",
         "rasa": "up",
         "actions": "up",
         "lock_store": "not used",

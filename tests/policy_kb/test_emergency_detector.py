@@ -167,7 +167,7 @@ EMERGENCIES = [
     ("高压线掉下来了 旁边有小孩在玩", "general"),
     ("我妈糊涂了 自己跑出去了 找了两个小时没找到", "missing"),
     ("有人家里着火咯 快点哦", "fire"),
-    ("zhaohuole", "general"),
+    ("zhaohuole", "fire"),
     ("救命呀 我家老头不行了", "general"),
     ("我我我我爸他倒了 没气了好像", "medical"),
     ("水管爆了 热水喷了我奶奶一身 烫得起泡", "medical"),

@@ -80,7 +80,6 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         wechat_api_base=api.base,
         action_timeout_seconds=3,
         turn_timeout_seconds=5,
-        alert_confirm_seconds=1,  # the emergency action's wait must fit in the short action timeout
         rate_limit_trusted_ips="",
     )
     migrate(settings.database_url)

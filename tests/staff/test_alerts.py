@@ -9,15 +9,18 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.delivery.proactive import ProactiveSender
+from bot.delivery import outbox
+from bot.delivery.proactive import CHANNEL, ProactiveSender
 from bot.staff.alert_gateway import HttpAlertGateway
-from bot.staff.alerting import AlertDispatcher
+from bot.staff.alerting import AlertDispatcher, follow_up_sender
 from bot.staff.app import create_app
+from bot.staff.emergency_follow_up import follow_up_text
 from tests.staff.conftest import bearer, staff_settings
 from tests.staff.fake_gateway import FakeGateway
 from tickets.accounts import AccountService
 from tickets.alert_models import AlertRoute, AlertState
 from tickets.alerts import AlertPolicy, DutyAlerts, DutyMemberIn
+from tickets.follow_ups import LEASE, EmergencyFollowUps
 from tickets.models import StaffRole, TicketKind
 from tickets.schemas import TicketCreate
 from tickets.service import TicketService
@@ -98,6 +101,45 @@ def test_a_duty_group_message_rasa_did_not_take_is_not_a_delivery(store, sqlite_
     [group] = [view for view in alerts.alerts_of(number) if view.route is AlertRoute.duty_group]
     assert group.state is AlertState.pending and group.last_error
     assert not alerts.delivered_any(number)
+
+
+def follow_ups_to(database_url: str, resident: str) -> list:
+    """The texts stored in the outbox for ``resident`` (Rasa is down: they wait there, retried)."""
+    return [item.body["events"][-1]["text"] for item in outbox.messages_to(database_url, CHANNEL, resident)]
+
+
+def test_the_resident_is_told_once_whom_the_alarm_reached_even_across_a_restart(store, clock, sqlite_url, tmp_path):
+    alerts = duty(store, AlertPolicy(gateway=True))
+    settings = staff_settings(sqlite_url, tmp_path)
+    with FakeGateway() as gateway:
+        number = alerts.open_emergency(FIRE).ticket.number
+        for _ in range(2):  # the second round is a restarted staff service
+            sender = ProactiveSender(settings)
+            gateway_client = HttpAlertGateway(gateway.url, gateway.token)
+            deliver = AlertDispatcher(alerts, sender, gateway_client, follow_up_sender(settings, store, sender))
+            asyncio.run(deliver.run_once())
+            clock.now += LEASE
+    [told] = follow_ups_to(sqlite_url, "r1")
+    assert told.startswith("已通知值班人员 wang") and number in told and settings.duty_phone in told
+
+
+def test_a_follow_up_stored_before_a_stop_is_not_stored_again(store, clock, sqlite_url, tmp_path):
+    """Stopped after the outbox took the message, before the store heard of it: the next round finds
+    it again, and the outbox knows it by its key."""
+    alerts = duty(store, AlertPolicy(gateway=True))
+    settings = staff_settings(sqlite_url, tmp_path)
+    number = alerts.open_emergency(FIRE).ticket.number
+    follow_ups = EmergencyFollowUps(store, timedelta(seconds=settings.alert_confirm_seconds))
+    clock.now += timedelta(seconds=settings.alert_confirm_seconds)  # and nothing was delivered
+    [cut_short] = follow_ups.due()
+    text = follow_up_text(cut_short, settings.duty_phone)
+    asyncio.run(ProactiveSender(settings).send("r1", "rest", text, key=cut_short.outbox_key))
+    clock.now += LEASE
+    asyncio.run(follow_up_sender(settings, store, ProactiveSender(settings)).run_once())
+    [told] = follow_ups_to(sqlite_url, "r1")
+    assert told.startswith("值班人员暂时没有回应，请直接拨打") and number in told
+    clock.now += LEASE
+    assert follow_ups.due() == []
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import contextlib
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 from pathlib import Path
 from typing import Iterator
@@ -23,13 +24,18 @@ from bot.settings import Settings
 from bot.staff.app import create_app
 from bot.supervisor import Supervisor
 from tickets.db import get_engine, migrate
+from tickets.sqlite_file import restored_marker
 
 LOCAL_REDIS = "redis://127.0.0.1:6379/3"
 
 
 def settings_for(tmp_path: Path, database_url: str, **overrides) -> Settings:
+    tracker_db = tmp_path / "trackers.db"
+    if not tracker_db.exists():
+        sqlite3.connect(tracker_db).close()
     values = dict(
         database_url=database_url,
+        tracker_db=str(tracker_db),
         rasa_port=free_port(),  # released again at once: nothing listens there
         action_port=free_port(),
         rasa_api_token_file=str(tmp_path / "rasa_api.token"),
@@ -71,6 +77,37 @@ def test_a_database_that_answers_but_cannot_write_is_reported(tmp_path):
         status, body = health(settings)
     assert status == 503
     assert body["database"] == "down" and body["status"] == "degraded"
+
+
+def test_a_conversation_store_that_cannot_write_is_reported(tmp_path, sqlite_url):
+    migrate(sqlite_url)
+    settings = settings_for(tmp_path, sqlite_url)
+    assert health(settings)[1]["tracker_store"] == "up"
+    with read_only(Path(settings.tracker_db)):
+        status, body = health(settings)
+    assert status == 503 and body["tracker_store"] == "down"
+    Path(settings.tracker_db).unlink()
+    assert health(settings)[1]["tracker_store"] == "down"
+    assert not Path(settings.tracker_db).exists()  # the probe never creates the file
+
+
+def test_a_deleted_ticket_database_is_down_then_restored_until_an_operator_looks(tmp_path):
+    database = tmp_path / "var" / "app.db"
+    migrate(f"sqlite:///{database}")
+    get_engine(f"sqlite:///{database}").dispose()
+    settings = settings_for(tmp_path, f"sqlite:///{database}")
+    shutil.rmtree(database.parent)
+    status, body = health(settings)
+    assert status == 503 and body["database"] == "down"
+    assert not database.parent.exists()  # the probe never creates the file
+
+    database.parent.mkdir()
+    migrate(f"sqlite:///{database}")  # as the ticket store puts it back (tests/security/test_database_file_deleted.py)
+    restored_marker(database).write_text("{}")
+    status, body = health(settings)
+    assert status == 503 and body["database"] == "restored"
+    restored_marker(database).unlink()
+    assert health(settings)[1]["database"] == "up"
 
 
 def test_dead_servers_are_named(tmp_path, sqlite_url):

@@ -203,6 +203,27 @@ def test_services_in_xml_have_the_standards_elements(client):
     assert {service.findtext("type") for service in root} == {"realtime", "blackbox"}
 
 
+def test_discovery_says_where_the_endpoint_is_and_what_it_speaks(client):
+    document = client.get(f"{V2}/discovery.json").json()
+    [endpoint] = document["endpoints"]
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert endpoint["url"] == f"http://testserver{V2}"
+    assert client.get(f"{endpoint['url']}/services.json").status_code == 200  # the URL works as given
+    assert sorted(endpoint["formats"]) == ["application/json", "text/xml"]
+    assert datetime.fromisoformat(document["changeset"]).tzinfo is not None
+    root = xml_root(client.get(f"{V2}/discovery.xml"))
+    assert root.tag == "discovery"
+    assert root.findtext("endpoints/endpoint/url") == endpoint["url"]
+    assert sorted(format.text for format in root.iterfind("endpoints/endpoint/formats/format")) == sorted(
+        endpoint["formats"]
+    )
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_token_is_never_found_because_requests_get_their_id_at_once(client, fmt):
+    assert_error(client.get(f"{V2}/tokens/abc123.{fmt}"), 404, fmt, "service_request_id")
+
+
 @pytest.mark.parametrize("code", ["noise", "suggestion", "elderly-meal"])
 def test_a_service_definition_has_an_empty_attribute_list(client, code):
     assert client.get(f"{V2}/services/{code}.json").json() == {"service_code": code, "attributes": []}

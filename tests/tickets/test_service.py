@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tickets.db import session_scope
 from tickets.errors import TicketNotFound, TicketStoreUnavailable
-from tickets.models import PostKind, PostStatus, Ticket, TicketEvent, TicketKind, TicketStatus
+from tickets.models import MutualHelpPost, PostKind, PostStatus, Ticket, TicketEvent, TicketKind, TicketStatus
 from tickets.routing import SHANGHAI
 from tickets.schemas import BookingCreate, FeedbackCreate, PostCreate, TicketCreate
 from tickets.service import TicketService
@@ -147,6 +147,18 @@ def test_mutual_help_posts_are_hidden_until_approved(tickets):
     assert tickets.open_posts() == []
     tickets.approve_post(post.id)
     assert [p.content for p in tickets.open_posts()] == ["周六谁能帮忙接下孩子"]
+
+
+def test_a_post_is_published_without_the_phone_name_and_flat_typed_into_it(tickets):
+    written = "我是王小明，住5栋2单元501，周六谁能帮忙接下孩子，电话13812345678"
+    post = tickets.post_help(PostCreate(kind=PostKind.need, content=written, when_text="周六上午", sender_id="r"))
+    tickets.approve_post(post.id)
+    [shown] = tickets.open_posts()
+    assert "13812345678" not in shown.content and "小明" not in shown.content and "501" not in shown.content
+    assert "5栋" in shown.content and "周六谁能帮忙接下孩子" in shown.content
+    assert shown.when_text == "周六上午"
+    with session_scope(tickets.database_url) as session:  # kept in full for the staff who moderate
+        assert session.execute(select(MutualHelpPost.content)).scalar_one() == written
 
 
 def test_feedback_rates_the_latest_finished_ticket(tickets):
