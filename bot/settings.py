@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     alert_duty_group: str | None = Field(None, env="ALERT_DUTY_GROUP", regex=r"^(telegram|wechat|rest):\S+$")
     alert_escalate_minutes: float = Field(3.0, env="ALERT_ESCALATE_MINUTES", gt=0)
     alert_confirm_seconds: float = Field(10.0, env="ALERT_CONFIRM_SECONDS", ge=0, le=300)
+    # Transcripts and contact details of tickets finished longer ago than this are purged (PIPL).
+    retention_days: int = Field(365, env="RETENTION_DAYS", ge=1)
 
     # `python -m bot run`: each server's log, and the supervisor's state (restarts) that /healthz reports.
     log_dir: str = Field("var/log", env="LOG_DIR")

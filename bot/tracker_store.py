@@ -12,6 +12,10 @@ trackers through it as before). Per message Rasa's store costs about 8 ms here, 
   the new ones. The tracker it saves is the one this store just read or saved, so the count is
   already known; a tracker of unknown origin is still counted. New rows go in one ``INSERT``.
 * Reading: only the ``data`` column, without building an ORM object per event.
+* Erasing: Rasa's ``PUT /conversations/{id}/tracker/events`` with ``[]`` saves a tracker without
+  events, which Rasa's SQL store ignores (it only ever appends); here it deletes the conversation's
+  rows, as a resident's erasure needs (:mod:`bot.staff.privacy`). Rasa itself never saves an empty
+  tracker of a stored conversation: a new one is only created when none is stored.
 
 Another database (``dialect: postgresql``) gets the saving shortcut and Rasa's engine otherwise.
 
@@ -118,7 +122,10 @@ class SQLiteTrackerStore(SQLTrackerStore):
         return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Store the events of ``tracker`` the database does not have yet."""
+        """Store the events of ``tracker`` the database does not have yet; no events at all erase it."""
+        if not tracker.events:
+            self._erase(tracker.sender_id)
+            return
         await self.stream_events(tracker)
         with self.session_scope() as session:
             new_events = self._additional_events(session, tracker)
@@ -127,6 +134,14 @@ class SQLiteTrackerStore(SQLTrackerStore):
                 session.execute(self._insert, rows)
             session.commit()
         self._remember(tracker)
+
+    def _erase(self, sender_id: str) -> None:
+        events = self.SQLEvent.__table__
+        with self.session_scope() as session:
+            erased = session.execute(events.delete().where(events.c.sender_id == sender_id)).rowcount
+            session.commit()
+        self._stored.pop(sender_id, None)
+        logger.info("conversation emptied (%d events)", erased)
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
         stored = self._known_stored_count(tracker)

@@ -152,6 +152,8 @@ class Ticket(Base):
     first_response_at = Column(UTCDateTime)
     resolved_at = Column(UTCDateTime)
     rating_requested_at = Column(UTCDateTime)
+    # When contact details, transcript and free text were erased (the resident asked, or retention ran out).
+    personal_data_purged_at = Column(UTCDateTime, index=True)
 
     booking = relationship("Booking", back_populates="ticket", uselist=False)
     events = relationship("TicketEvent", back_populates="ticket", order_by="TicketEvent.id")
@@ -193,7 +195,8 @@ class Booking(Base):
 
 
 class TicketEvent(Base):
-    """Append-only history of a ticket: nothing here is ever updated or deleted."""
+    """Append-only history of a ticket: nothing here is ever updated or deleted, except that erasing a
+    resident's data or the retention purge scrubs identifying words out of its notes (tickets.privacy)."""
 
     __tablename__ = "ticket_events"
 
@@ -297,3 +300,20 @@ class AuditEntry(Base):
     ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
     detail = Column(JSON)
     client = Column(String(60))
+
+
+class ConversationErasure(Base):
+    """A resident's Rasa conversation still to be emptied after their data was erased.
+
+    The action server cannot empty the conversation it is answering in, so the staff service's
+    background loop does it (:mod:`bot.staff.privacy`) and deletes the row, the last place the
+    resident's channel id was kept.
+    """
+
+    __tablename__ = "conversation_erasures"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(128), nullable=False, unique=True)
+    requested_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    attempts = Column(Integer, nullable=False, default=0)
+    last_error = Column(String(200))

@@ -29,3 +29,9 @@ def take_options(database_url: str, channel: str, recipient: str) -> List[str]:
         payloads = list(row.payloads)
         session.delete(row)
         return payloads
+
+
+def forget_options(database_url: str, recipient: str) -> None:
+    """The options last shown to ``recipient`` on any channel, gone with the rest of their data."""
+    with session_scope(database_url) as session:
+        session.execute(delete(ReplyOptions).where(ReplyOptions.recipient == recipient))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Dict, List
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.delivery.db import session_scope
@@ -190,3 +190,9 @@ def messages_to(database_url: str, channel: str, recipient: str) -> List[OutboxI
             .order_by(OutboxMessage.id)
         ).scalars()
         return [_item(row) for row in rows]
+
+
+def forget_recipient(database_url: str, recipient: str) -> int:
+    """Every message to ``recipient``, sent or not, deleted: their data was erased (PIPL)."""
+    with session_scope(database_url) as session:
+        return session.execute(delete(OutboxMessage).where(OutboxMessage.recipient == recipient)).rowcount

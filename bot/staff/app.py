@@ -29,12 +29,16 @@ from bot.staff.catalogue_api import catalogue_router
 from bot.staff.console import console_router
 from bot.staff.health import health_router
 from bot.staff.open311 import open311_router
+from bot.staff.privacy import PrivacyJobs
+from bot.staff.rasa import RasaClient
+from bot.staff.residents_api import residents_router
 from bot.staff.stats import stats_router
 from bot.staff.tickets_api import tickets_router
 from bot.staff.webchat import chat_router
 from tickets.accounts import AccountService
 from tickets.alerts import DutyAlerts
 from tickets.handling import StaffDesk
+from tickets.privacy import ResidentData
 from tickets.service import TicketService
 
 logger = logging.getLogger(__name__)
@@ -113,6 +117,8 @@ def create_app(settings: Settings) -> FastAPI:
     auth = StaffAuth(accounts)
     sender = ProactiveSender(settings)
     alerts = DutyAlerts(tickets, alert_policy(settings))
+    residents = ResidentData(tickets)
+    privacy = PrivacyJobs(residents, RasaClient(settings), retention=timedelta(days=settings.retention_days))
     background: list[asyncio.Task] = []
 
     @app.on_event("startup")
@@ -123,6 +129,7 @@ def create_app(settings: Settings) -> FastAPI:
         background.append(asyncio.create_task(forget_old_claims(settings.database_url)))
         dispatcher = AlertDispatcher(alerts, sender, gateway_of(settings), follow_up_sender(settings, tickets, sender))
         background.append(asyncio.create_task(dispatcher.keep_running()))
+        background.append(asyncio.create_task(privacy.keep_running()))
 
     @app.on_event("shutdown")
     async def stop() -> None:
@@ -137,5 +144,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(stats_router(auth, tickets, templates))
     app.include_router(open311_router(settings, tickets))
     app.include_router(alerts_router(auth, alerts))
+    app.include_router(residents_router(auth, residents, privacy))
     app.include_router(console_router(templates, auth, tickets.router))
     return app

@@ -1,4 +1,4 @@
-"""The staff console's pages: the queue, a ticket's page, post moderation and the login page.
+"""The staff console's pages: the queue, a ticket's page, post moderation, residents' data and the login page.
 
 The pages are plain HTML shells; ``/static/console.js`` fills them from the JSON API in
 :mod:`bot.staff.tickets_api` with the browser's ``staff_session`` cookie and the CSRF header.
@@ -112,6 +112,7 @@ def console_router(templates: Jinja2Templates, auth: StaffAuth, routes: Router |
             "request": request,
             "user": (who.display_name or who.username) if who else None,
             "can_handle": who is not None and who.role in (StaffRole.admin, StaffRole.staff),
+            "is_admin": who is not None and who.role is StaffRole.admin,
             "labels": labels,
             "holiday_warning": holidays.staff_warning() if who else None,
             **context,
@@ -151,5 +152,13 @@ def console_router(templates: Jinja2Templates, auth: StaffAuth, routes: Router |
         if who is None:
             return login_redirect(request)
         return render(request, "posts.html", who, page="posts")
+
+    @router.get("/residents", response_class=HTMLResponse, response_model=None)
+    def residents_page(request: Request, sender: str | None = Query(None, max_length=128)) -> Response:
+        """One resident's data: what is kept, export, erasure (admins; others read why not)."""
+        who = auth.identity_of(request)
+        if who is None:
+            return login_redirect(request)
+        return render(request, "residents.html", who, page="residents", sender=sender or "")
 
     return router

@@ -7,6 +7,7 @@ needs no second origin (no CORS, one address behind a proxy).
 from __future__ import annotations
 
 from typing import Any, Dict, List
+from urllib.parse import quote
 
 import httpx
 
@@ -37,3 +38,15 @@ class RasaClient:
             response = await client.get(f"{self._base}/conversations/{conversation_id}/tracker", params=self._token)
         response.raise_for_status()
         return response.json()
+
+    async def empty_conversation(self, conversation_id: str) -> None:
+        """Replace the conversation's events with none: the conversation store then deletes them
+        (see :mod:`bot.tracker_store`). Rasa holds the conversation's lock meanwhile, so a turn in
+        progress finishes first."""
+        async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as client:
+            response = await client.put(
+                f"{self._base}/conversations/{quote(conversation_id, safe='')}/tracker/events",
+                params=self._token,
+                json=[],
+            )
+        response.raise_for_status()

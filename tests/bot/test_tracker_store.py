@@ -158,3 +158,18 @@ def test_only_a_new_conversation_is_counted_in_the_database(tmp_path, monkeypatc
     monkeypatch.setattr(SQLTrackerStore, "_additional_events", counting)
     converse(SQLiteTrackerStore(domain=DOMAIN, db=str(tmp_path / "trackers.db")), "resident-7")
     assert counted == ["resident-7"]  # the save of the newly created tracker only
+
+
+def test_replacing_the_events_with_none_erases_only_that_conversation(tmp_path):
+    """What Rasa's PUT /conversations/{id}/tracker/events with [] saves when a resident's data is erased."""
+    db = tmp_path / "trackers.db"
+    store = SQLiteTrackerStore(domain=DOMAIN, db=str(db))
+    converse(store, "resident-8")
+    converse(store, "resident-9")
+
+    run(store.save(DialogueStateTracker.from_dict("resident-8", [], DOMAIN.slots)))
+
+    assert {row[0] for row in stored_rows(db)} == {"resident-9"}
+    assert run(store.retrieve("resident-8")) is None
+    again = converse(store, "resident-8")  # the resident may start afresh
+    assert len(stored_rows(db)) == 2 * len(again.events)

@@ -58,3 +58,7 @@ def test_every_console_page_passes_axe(page, base_url, store):  # noqa: F811
     page.goto(f"{base_url}/stats")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert axe_violations(page) == [], "stats"
+
+    page.goto(f"{base_url}/residents?sender=web-resident09")
+    expect(page.locator("#kept dd").first).to_be_visible()
+    assert axe_violations(page) == [], "residents"

@@ -6,6 +6,7 @@ message to a resident stays in the outbox as retrying, and the page has to say s
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
 
@@ -248,3 +249,26 @@ def test_posts_are_approved_or_rejected_with_a_reason_and_logging_out_ends_the_s
     page.wait_for_url(f"{base_url}/login")
     page.goto(f"{base_url}/posts")
     assert urlsplit(page.url).path == "/login"
+
+
+def test_an_admin_exports_and_erases_a_residents_data_from_their_ticket(page, base_url, store):
+    number = file_ticket(store, TicketKind.complaint, "5栋门口路灯不亮，我是李建国")
+    log_in(page, base_url, f"/tickets/{number}")
+
+    page.get_by_role("link", name="web-resident09").click()
+    page.wait_for_url(f"{base_url}/residents?sender=web-resident09")
+    expect(page.locator("#kept")).to_contain_text("139****1111")
+    expect(page.locator("#kept")).not_to_contain_text("13900001111")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="导出全部信息（JSON 文件）").click()
+    assert "13900001111" in Path(download.value.path()).read_text(encoding="utf-8")
+    expect(page.get_by_role("status")).to_contain_text("已导出")
+
+    page.get_by_label("请再输入一遍居民编号确认").fill("web-resident09")
+    page.get_by_role("button", name="删除个人信息").click()
+    expect(page.get_by_role("status")).to_contain_text("已删除：工单 1 件")
+    expect(page.get_by_role("status")).to_contain_text("聊天记录稍后自动清空")  # Rasa is not running here
+    assert store.tickets_of("web-resident09") == []
+    erased = desk_view(store, number)
+    assert erased.contact_phone is None and "李建国" not in erased.description

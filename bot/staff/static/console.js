@@ -507,10 +507,13 @@
       ]);
       const phone = ticket.contact_phone ? el("a", ticket.contact_phone) : null;
       if (phone) { phone.href = "tel:" + ticket.contact_phone.replace(/[^\d+]/g, ""); }
+      const resident = el("a", ticket.sender_id);
+      resident.href = "/residents?sender=" + encodeURIComponent(ticket.sender_id);
       facts($("contact"), [
         ["姓名", ticket.contact_name || "未留"],
         ["电话", phone || "未留"],
         ["地址", ticket.address || "未留"],
+        ["居民编号", resident],
       ]);
       $("description").textContent = ticket.description || "（没有描述）";
     }
@@ -881,7 +884,80 @@
     load().catch(fail);
   }
 
-  const pages = { login: loginPage, queue: queuePage, ticket: ticketPage, posts: postsPage };
+  // --- One resident's data (admins): what is kept, export, erasure -------------------------------
+
+  function residentsPage() {
+    const find = document.getElementById("resident-find");
+    if (!find) { return; }
+    const input = document.getElementById("sender");
+    const section = document.getElementById("resident");
+    const kept = document.getElementById("kept");
+    const erase = document.getElementById("erase");
+    const confirmInput = document.getElementById("erase-confirm");
+    let shown = "";
+
+    function path(sender, rest) {
+      return "/api/residents/" + encodeURIComponent(sender) + (rest || "");
+    }
+
+    function listed(values) {
+      return values.length ? values.join("、") : "无";
+    }
+
+    async function load() {
+      const sender = input.value.trim();
+      if (!sender) { return; }
+      const data = await api("GET", path(sender));
+      shown = sender;
+      const pairs = [
+        ["工单", data.tickets + " 件（预约 " + data.bookings + " 件，未办完 " + data.open_tickets + " 件）"],
+        ["互助帖", data.posts + " 条"],
+        ["评价", data.feedback + " 条"],
+        ["电话（打码）", listed(data.phones)],
+        ["联系人（打码）", listed(data.names)],
+        ["地址（到楼栋）", listed(data.buildings)],
+      ];
+      kept.replaceChildren();
+      pairs.forEach((pair) => kept.append(el("dt", pair[0]), el("dd", pair[1])));
+      section.hidden = false;
+    }
+
+    find.addEventListener("submit", (event) => {
+      event.preventDefault();
+      errorBox.textContent = "";
+      load().catch(fail);
+    });
+
+    document.getElementById("export").addEventListener("click", (event) => {
+      busy(event.currentTarget, async () => {
+        const data = await api("GET", path(shown, "/export"));
+        const blob = new Blob([JSON.stringify(data, null, 2)], { type: "application/json" });
+        const link = el("a");
+        link.href = URL.createObjectURL(blob);
+        link.download = "resident-data.json";
+        link.click();
+        URL.revokeObjectURL(link.href);
+        say("已导出，导出已记入审计日志。");
+      });
+    });
+
+    erase.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const button = erase.querySelector("button");
+      busy(button, async () => {
+        const result = await api("POST", path(shown, "/erase"), { confirm: confirmInput.value.trim() });
+        confirmInput.value = "";
+        section.hidden = true;
+        say("已删除：工单 " + result.tickets + " 件、互助帖 " + result.posts + " 条、评价 " + result.feedback
+          + " 条已匿名，照片 " + result.attachments + " 张已删除。"
+          + (result.conversation_emptied ? "聊天记录已清空。" : "聊天记录稍后自动清空。"));
+      });
+    });
+
+    if (input.value.trim()) { load().catch(fail); }
+  }
+
+  const pages = { login: loginPage, queue: queuePage, ticket: ticketPage, posts: postsPage, residents: residentsPage };
   const start = pages[document.body.dataset.page];
   if (start) { start(); }
 })();
