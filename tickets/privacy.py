@@ -4,7 +4,7 @@ and the retention purge of finished tickets. Every query of these lives here.
 A resident is their channel's sender id. Erasing keeps their tickets, so statistics by kind,
 status, department, grid and channel stay right, but nothing on them identifies the resident:
 contact name and phone blanked, transcripts emptied, free text scrubbed of phones, names and flat
-numbers (:func:`bot.nlp.redact.redact`), the address reduced to the building, attachments
+numbers (:func:`text.redact.redact`), the address reduced to the building, attachments
 deleted and the sender id replaced by an anonymous one. Posts and feedback are anonymised the
 same way. The Rasa conversation is emptied afterwards by the staff service (see
 :class:`tickets.models.ConversationErasure`); channel state (outbox, options) is not the ticket
@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from bot.nlp.redact import redact
+from text.redact import redact
 from tickets import repository as repo
 from tickets.handling import building_of
 from tickets.models import (
