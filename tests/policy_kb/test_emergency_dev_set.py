@@ -4,8 +4,8 @@ Three rounds written by hand for issue 20: ``tune`` was tuned on, ``check`` was 
 tuned on after its first figures, ``fresh`` was written after both and fixed after its first figures
 (recall alone at their start: 0.73, 0.68, 0.68). The thresholds keep what was reached; the bench's own
 sets (bench/situations) stay the measure of generalisation. ``tune``'s emergencies are also training data
-(data/nlu/emergency_situations.yml); ``check`` and ``fresh`` may not be trained on, so that the classifier's
-share of the detector can still be measured on them.
+(data/nlu/emergency_situations.yml); ``check``, ``fresh`` and ``model`` (written after that training data, to
+measure the classifier's share of the detector, not the rules') may not be trained on.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from policy_kb.pinyin_text import is_pinyin
 ROOT = Path(__file__).resolve().parents[2]
 DEV = Path(__file__).resolve().parent / "emergency_dev"
 ROUNDS = ("tune", "check", "fresh")
-UNTRAINED = ("check", "fresh")
+UNTRAINED = ("check", "fresh", "model")
 
 
 def _load(name: str, rounds: Tuple[str, ...] = ROUNDS) -> List[Dict[str, str]]:
