@@ -489,8 +489,14 @@ def test_the_classifier_alone_decides_a_message_without_a_situation(detector):
 
 
 def test_the_classifier_alone_is_not_heard_where_the_words_show_no_harm(detector):
-    assert not detector.detect("刚才停电了 现在来电了", 0.9).is_emergency
-    assert not detector.detect("有人在小区里发传单", 0.9).is_emergency
+    assert not detector.detect("刚才停电了 现在来电了", 0.85).is_emergency
+    assert not detector.detect("有人在小区里发传单", 0.85).is_emergency
+
+
+def test_a_classifier_near_certain_needs_no_harm_word(detector):
+    assert detector.detect("奶奶坐在那儿眼神发直 嘴里一个字也说不出来", 0.95) == Assessment(GENERAL, True, MODEL)
+    assert not detector.detect("奶奶坐在那儿眼神发直 嘴里一个字也说不出来", 0.85).is_emergency
+    assert not detector.detect("笑死了 我家猫把拖鞋叼走了", 0.95).is_emergency
 
 
 def test_a_weak_sign_needs_the_classifier_and_no_worry(detector):

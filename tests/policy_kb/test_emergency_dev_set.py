@@ -3,14 +3,16 @@
 Three rounds written by hand for issue 20: ``tune`` was tuned on, ``check`` was written with it and
 tuned on after its first figures, ``fresh`` was written after both and fixed after its first figures
 (recall alone at their start: 0.73, 0.68, 0.68). The thresholds keep what was reached; the bench's own
-sets (bench/situations) stay the measure of generalisation. None of these messages may be trained on.
+sets (bench/situations) stay the measure of generalisation. ``tune``'s emergencies are also training data
+(data/nlu/emergency_situations.yml); ``check``, ``fresh`` and ``model`` (written after that training data, to
+measure the classifier's share of the detector, not the rules') may not be trained on.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import pytest
 import yaml
@@ -21,10 +23,11 @@ from policy_kb.pinyin_text import is_pinyin
 ROOT = Path(__file__).resolve().parents[2]
 DEV = Path(__file__).resolve().parent / "emergency_dev"
 ROUNDS = ("tune", "check", "fresh")
+UNTRAINED = ("check", "fresh", "model")
 
 
-def _load(name: str) -> List[Dict[str, str]]:
-    return [item for part in ROUNDS for item in yaml.safe_load((DEV / part / name).read_text(encoding="utf-8"))]
+def _load(name: str, rounds: Tuple[str, ...] = ROUNDS) -> List[Dict[str, str]]:
+    return [item for part in rounds for item in yaml.safe_load((DEV / part / name).read_text(encoding="utf-8"))]
 
 
 @pytest.fixture(scope="module")
@@ -48,10 +51,10 @@ def test_recall_and_false_alarms_on_the_dev_set_without_the_classifier(detector)
     assert len(alarms) / len(calm) <= 0.02, alarms
 
 
-def test_no_dev_message_is_in_the_training_data():
+def test_no_untrained_dev_message_is_in_the_training_data():
     fold = lambda text: re.sub(r"[\s，。！？,.!?~\[\]()]", "", text)  # noqa: E731
     training = fold("".join(path.read_text(encoding="utf-8") for path in (ROOT / "data" / "nlu").glob("*.yml")))
-    texts = [item["text"] for name in ("emergencies.yml", "not_emergencies.yml") for item in _load(name)]
+    texts = [item["text"] for name in ("emergencies.yml", "not_emergencies.yml") for item in _load(name, UNTRAINED)]
     assert [text for text in texts if len(fold(text)) >= 8 and fold(text) in training] == []
 
 
