@@ -85,9 +85,13 @@ class ConsultationRouting(GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> ConsultationRouting:
-        """The trained component, with the intents it was trained with."""
-        with model_storage.read_from(resource) as directory:
-            intents = json.loads((directory / INTENTS_FILE).read_text(encoding="utf-8"))
+        """The trained component, with the intents it was trained with (any, for a model trained
+        before it learnt them)."""
+        try:
+            with model_storage.read_from(resource) as directory:
+                intents = json.loads((directory / INTENTS_FILE).read_text(encoding="utf-8"))
+        except ValueError:
+            intents = None
         return cls(config, ConsultationRouter(ReloadingKnowledgeBase()), intents, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:

@@ -86,10 +86,14 @@ class EntityReconciler(GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> EntityReconciler:
-        """The trained component, with the entity types that may be one character long."""
+        """The trained component, with the entity types that may be one character long (none, for
+        a model trained before it learnt them)."""
         warm_up()
-        with model_storage.read_from(resource) as directory:
-            types = json.loads((directory / SINGLE_CHARACTER_FILE).read_text(encoding="utf-8"))
+        try:
+            with model_storage.read_from(resource) as directory:
+                types = json.loads((directory / SINGLE_CHARACTER_FILE).read_text(encoding="utf-8"))
+        except ValueError:
+            types = []
         return cls(model_storage, resource, types)
 
     def train(self, training_data: TrainingData) -> Resource:
