@@ -86,3 +86,14 @@ def test_a_model_trained_on_the_communitys_intents_is_routed(tmp_path):
     ranking = [("file_complaint", 0.4), ("consult_service", 0.3), ("book_service", 0.3)]
     [message] = routing.process([classified("家里洗衣机坏了 社区能不能派人来修", ranking)])
     assert message.get("intent")["name"] == "consult_service"
+
+
+def test_a_model_trained_before_routing_learnt_its_intents_still_routes(tmp_path):
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = ConsultationRouting.get_default_config()
+    routing = ConsultationRouting.load(config, LocalModelStorage(tmp_path), Resource("never_trained"), context)
+    assert routing.intents is None

@@ -189,3 +189,16 @@ def test_the_reconciler_learns_the_types_annotated_with_one_character(tmp_path):
     message = Message(data={"text": text, "entities": [learnt(text, "雪", "song_name"), learnt(text, "明", "date")]})
     [message] = reconciler.process([message])
     assert spans(text, message.get("entities")) == [("雪", "song_name")]
+
+
+def test_a_model_trained_before_the_reconciler_learnt_anything_still_loads(tmp_path):
+    """Its node has no stored resource: one-character spans are then fragments, as they were."""
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+
+    from bot.rasa_components.entities import EntityReconciler
+
+    context = ExecutionContext(GraphSchema({}), "test")
+    reconciler = EntityReconciler.load({}, LocalModelStorage(tmp_path), Resource("never_trained"), context)
+    assert reconciler.single_character_types == frozenset()
