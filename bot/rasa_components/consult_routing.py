@@ -100,7 +100,9 @@ class ConsultationRouting(GraphComponent):
         if self._model_storage is None or self._resource is None:
             raise ValueError("ConsultationRouting needs its model storage to be trained")
         with self._model_storage.write_to(self._resource) as directory:
-            (directory / INTENTS_FILE).write_text(json.dumps(sorted(self.intents), ensure_ascii=False), encoding="utf-8")
+            (directory / INTENTS_FILE).write_text(
+                json.dumps(sorted(self.intents), ensure_ascii=False), encoding="utf-8"
+            )
         return self._resource
 
     @property

@@ -180,7 +180,9 @@ def test_the_reconciler_learns_the_types_annotated_with_one_character(tmp_path):
     context = ExecutionContext(GraphSchema({}), "test")
     examples = [
         Message(data={"text": "放一首雪", "intent": "PlayMusic", "entities": [learnt("放一首雪", "雪", "song_name")]}),
-        Message(data={"text": "明天放周杰伦", "intent": "PlayMusic", "entities": [learnt("明天放周杰伦", "明天", "date")]}),
+        Message(
+            data={"text": "明天放周杰伦", "intent": "PlayMusic", "entities": [learnt("明天放周杰伦", "明天", "date")]}
+        ),
     ]
     EntityReconciler.create({}, storage, resource, context).train(TrainingData(training_examples=examples))
     reconciler = EntityReconciler.load({}, storage, resource, context)
