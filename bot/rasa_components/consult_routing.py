@@ -6,12 +6,17 @@ question about a service that the catalogue answers confidently becomes ``consul
 instead of asking “大概什么时候？”. The routed intent gets a fixed high confidence, so the fallback
 does not undo the decision; the parse result says what was changed under ``consult_routing``. The
 matched service is added as an entity where the resident wrote its name, so the conversation knows it.
+
+It remembers the intents it was trained with and routes only to one of them: a model trained on other
+data (CAIS, the public benchmark scored through this pipeline) has no ``consult_service`` to route to,
+and its messages are left as the classifier read them.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from typing import Any, Dict, List
+from typing import Any, Collection, Dict, FrozenSet, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -19,6 +24,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from policy_kb.reloading import ReloadingKnowledgeBase
 from policy_kb.routing import ConsultationRouter, Route
@@ -32,9 +38,10 @@ SERVICE_ENTITY = "service"
 DETAIL_ENTITIES = frozenset({"address", "phone"})
 ROUTING_KEY = "consult_routing"
 CONFIDENCE_KEY = "confidence"
+INTENTS_FILE = "intents.json"
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class ConsultationRouting(GraphComponent):
     """Re-ranks the classifier's intents with the catalogue and the question's wording."""
 
@@ -43,9 +50,20 @@ class ConsultationRouting(GraphComponent):
         # The routed intent's confidence: above FallbackClassifier's threshold, and clear of the rest.
         return {"routed_confidence": 0.9}
 
-    def __init__(self, config: Dict[str, Any], router: ConsultationRouter | None = None) -> None:
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        router: ConsultationRouter | None = None,
+        intents: Collection[str] | None = None,
+        model_storage: ModelStorage | None = None,
+        resource: Resource | None = None,
+    ) -> None:
+        """``intents``: the model's intents, the only ones routed to (None: any)."""
         self._config = config
         self._router = router
+        self.intents: FrozenSet[str] | None = None if intents is None else frozenset(intents)
+        self._model_storage = model_storage
+        self._resource = resource
 
     @classmethod
     def create(
@@ -56,7 +74,36 @@ class ConsultationRouting(GraphComponent):
         execution_context: ExecutionContext,
     ) -> ConsultationRouting:
         # Follows staff edits of the catalogue, as the action server does; built once, at load.
-        return cls(config, ConsultationRouter(ReloadingKnowledgeBase()))
+        return cls(config, ConsultationRouter(ReloadingKnowledgeBase()), None, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> ConsultationRouting:
+        """The trained component, with the intents it was trained with (any, for a model trained
+        before it learnt them)."""
+        try:
+            with model_storage.read_from(resource) as directory:
+                intents = json.loads((directory / INTENTS_FILE).read_text(encoding="utf-8"))
+        except ValueError:
+            intents = None
+        return cls(config, ConsultationRouter(ReloadingKnowledgeBase()), intents, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Remembers the training data's intents: nothing else is learnt."""
+        self.intents = frozenset(training_data.intents)
+        if self._model_storage is None or self._resource is None:
+            raise ValueError("ConsultationRouting needs its model storage to be trained")
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / INTENTS_FILE).write_text(
+                json.dumps(sorted(self.intents), ensure_ascii=False), encoding="utf-8"
+            )
+        return self._resource
 
     @property
     def router(self) -> ConsultationRouter:
@@ -72,7 +119,7 @@ class ConsultationRouting(GraphComponent):
                 continue
             confidence = float((message.get(INTENT) or {}).get(CONFIDENCE_KEY, 1.0))
             route = self.router.route(text, intent, _service_entity(message), _gives_details(message), confidence)
-            if route is not None:
+            if route is not None and (self.intents is None or route.intent in self.intents):
                 self._apply(message, route)
         return messages
 

@@ -9,11 +9,16 @@ durations ("一个礼拜") for times. This component, placed after every extract
 lets exact patterns win, joins touching pieces of one time or address, grows
 learnt times to the time expressions jionlp reads there, and trims spans to
 their characters, so slots get what the resident wrote.
+
+Learnt spans of one character are dropped as fragments of a token, unless the training data
+annotates spans of one character for that entity type (CAIS, the public benchmark, has songs
+called "雪"); the types that have them are what this component learns in training.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+import json
+from typing import Any, Collection, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -21,6 +26,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from text.timeparse import time_spans, warm_up
 
@@ -41,13 +47,24 @@ DANGLING = frozenset({"date_time", "address"})
 WIDENABLE = frozenset({"address"})
 # Characters a span never starts or ends with.
 EDGE_NOISE = " \t\r\n，。！？、；：,.!?;:~～（）()【】[]\"'“”‘’"
+SINGLE_CHARACTER_FILE = "single_character_types.json"
 
 Entity = Dict[str, Any]
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
 class EntityReconciler(GraphComponent):
     """Resolves overlaps and fragments among the entities other extractors found."""
+
+    def __init__(
+        self,
+        model_storage: ModelStorage | None = None,
+        resource: Resource | None = None,
+        single_character_types: Collection[str] = (),
+    ) -> None:
+        self._model_storage = model_storage
+        self._resource = resource
+        self.single_character_types = frozenset(single_character_types)
 
     @classmethod
     def create(
@@ -58,18 +75,54 @@ class EntityReconciler(GraphComponent):
         execution_context: ExecutionContext,
     ) -> EntityReconciler:
         warm_up()  # jionlp's dictionaries, before the first resident waits for them
-        return cls()
+        return cls(model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> EntityReconciler:
+        """The trained component, with the entity types that may be one character long (none, for
+        a model trained before it learnt them)."""
+        warm_up()
+        try:
+            with model_storage.read_from(resource) as directory:
+                types = json.loads((directory / SINGLE_CHARACTER_FILE).read_text(encoding="utf-8"))
+        except ValueError:
+            types = []
+        return cls(model_storage, resource, types)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Learns which entity types the data annotates with one character."""
+        self.single_character_types = frozenset(
+            entity["entity"]
+            for message in training_data.entity_examples
+            for entity in message.get(ENTITIES) or []
+            if entity["end"] - entity["start"] == 1
+        )
+        if self._model_storage is None or self._resource is None:
+            raise ValueError("EntityReconciler needs its model storage to be trained")
+        with self._model_storage.write_to(self._resource) as directory:
+            text = json.dumps(sorted(self.single_character_types), ensure_ascii=False)
+            (directory / SINGLE_CHARACTER_FILE).write_text(text, encoding="utf-8")
+        return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             entities = message.get(ENTITIES)
             if entities:
-                message.set(ENTITIES, reconcile(message.get(TEXT) or "", entities), add_to_output=True)
+                reconciled = reconcile(message.get(TEXT) or "", entities, self.single_character_types)
+                message.set(ENTITIES, reconciled, add_to_output=True)
         return messages
 
 
-def reconcile(text: str, entities: List[Entity]) -> List[Entity]:
-    """``entities`` trimmed, with exact patterns preferred and touching pieces joined."""
+def reconcile(text: str, entities: List[Entity], single_character_types: Collection[str] = ()) -> List[Entity]:
+    """``entities`` trimmed, with exact patterns preferred and touching pieces joined; learnt spans of
+    one character are kept only for ``single_character_types``."""
     trimmed = [entity for entity in (_trim(text, entity) for entity in entities) if entity is not None]
     exact = _without_duplicates([entity for entity in trimmed if entity.get("extractor") == PATTERN_EXTRACTOR])
     learnt = [entity for entity in trimmed if entity.get("extractor") != PATTERN_EXTRACTOR]
@@ -81,7 +134,11 @@ def reconcile(text: str, entities: List[Entity]) -> List[Entity]:
     kept = sorted(exact + learnt, key=lambda entity: (entity["start"], entity["end"]))
     joined = [_without_dangling_joiner(text, entity) for entity in _join_touching(text, kept)]
     fitted = _fitted_to_time_expressions(text, [entity for entity in joined if entity is not None])
-    return [entity for entity in fitted if entity.get("extractor") == PATTERN_EXTRACTOR or _plausible(entity)]
+    return [
+        entity
+        for entity in fitted
+        if entity.get("extractor") == PATTERN_EXTRACTOR or _plausible(entity, single_character_types)
+    ]
 
 
 def _trim(text: str, entity: Entity) -> Entity | None:
@@ -153,10 +210,11 @@ def _value(text: str, entity: Entity, start: int, end: int) -> Any:
     return text[start:end] if entity.get("value") == original else entity.get("value")
 
 
-def _plausible(entity: Entity) -> bool:
-    """Learnt spans of one character ("下", "号", "赵") are token fragments, not entities."""
+def _plausible(entity: Entity, single_character_types: Collection[str]) -> bool:
+    """Learnt spans of one character ("下", "号", "赵") are token fragments, not entities, unless
+    their type is annotated with one character in training."""
     span = entity["end"] - entity["start"]
-    if span < 2:
+    if span < 2 and entity["entity"] not in single_character_types:
         return False
     if entity["entity"] == "date_time":
         value = str(entity.get("value", ""))

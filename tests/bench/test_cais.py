@@ -9,7 +9,9 @@ wrong span into the right kind. Nothing here trains a model.
 
 from __future__ import annotations
 
+import inspect
 import os
+from pathlib import Path
 from typing import List, Set, Tuple
 
 import pytest
@@ -160,11 +162,14 @@ def test_only_a_prediction_touching_no_gold_span_is_spurious():
     assert span_errors([{(2, 5, SONG)}], [{(1, 5, SONG)}])["total"] == {"too_long": 1}
 
 
-def row(intent: str, predicted_intent: str, spans: Set[Span], predicted_spans: Set[Span]) -> dict:
+def row(
+    intent: str, predicted_intent: str, spans: Set[Span], predicted_spans: Set[Span], fallback: bool = False
+) -> dict:
     return {
         "text": "x" * 10,
         "intent": intent,
         "predicted_intent": predicted_intent,
+        "fallback": fallback,
         "spans": spans,
         "predicted_spans": predicted_spans,
     }
@@ -175,10 +180,12 @@ def test_score_reports_intents_slots_and_whole_utterances():
         row("PlayMusic", "PlayMusic", {(0, 3, SONG)}, {(0, 3, SONG)}),
         row("PlayMusic", "PlayMusic", {(0, 3, SINGER)}, {(0, 4, SINGER)}),
         row("GetWeather", "PlayMusic", set(), set()),
-        row("GetWeather", "GetWeather", set(), {(1, 2, TYPE)}),
+        row("GetWeather", "GetWeather", set(), {(1, 2, TYPE)}, fallback=True),
     ]
     result = score(rows)
     assert result["intent_accuracy"] == 0.75
+    # The fallback's top intent counts as the answer; beside it, the accuracy with the fallback wrong.
+    assert (result["fallback_rate"], result["intent_accuracy_fallback_wrong"]) == (0.25, 0.5)
     # PlayMusic: P 2/3, R 1 -> 0.8; GetWeather: P 1, R 1/2 -> 2/3.
     assert result["intent_macro_f1"] == pytest.approx((0.8 + 2 / 3) / 2)
     assert result["intent_confusions"] == [("GetWeather", "PlayMusic", 1)]
@@ -188,6 +195,7 @@ def test_score_reports_intents_slots_and_whole_utterances():
 
     text = summary({**result, "split": "dev", "config": "c.yml", "parse_ms_per_utterance": 1.0})
     assert "intent accuracy 75.00" in text
+    assert "nlu_fallback on 25.00 % of utterances; with each counted wrong, intent accuracy 50.00" in text
     assert "slot P / R / F1 (exact spans) 33.33 / 50.00 / 40.00" in text
 
 
@@ -205,3 +213,13 @@ def test_training_is_timed_without_rasas_cache(monkeypatch, tmp_path):
     with without_training_cache():
         assert os.environ[CACHE_SIZE_ENV] == "0"
     assert CACHE_SIZE_ENV not in os.environ
+
+
+def test_the_benchmark_scores_the_pipeline_that_serves_residents():
+    """Issue 20: CAIS goes through config.yml itself, not a configuration of its own."""
+    from bench import cais
+
+    root = Path(cais.__file__).resolve().parent.parent
+    for function in (cais.run, cais.run_in_subprocess):
+        assert inspect.signature(function).parameters["config"].default == root / "config.yml"
+    assert not list((root / "bench").glob("*.yml")), "no separate CAIS configuration"

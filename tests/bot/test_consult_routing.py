@@ -54,3 +54,46 @@ def test_a_service_entity_already_found_is_kept(component):
     [message] = component.process([classified("请问可以预约理发吗", [("book_service", 0.76)], [found])])
     assert message.get("intent")["name"] == "consult_service"
     assert message.get("entities") == [found]
+
+
+def _trained(tmp_path, intents: List[str]) -> ConsultationRouting:
+    """The component as Rasa trains it and loads it back, on examples of ``intents``."""
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    storage, resource = LocalModelStorage(tmp_path), Resource("routing")
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = ConsultationRouting.get_default_config()
+    examples = [Message(data={"text": f"例句{i}", "intent": name}) for i, name in enumerate(intents)]
+    ConsultationRouting.create(config, storage, resource, context).train(TrainingData(training_examples=examples))
+    return ConsultationRouting.load(config, storage, resource, context)
+
+
+def test_a_model_trained_on_other_intents_is_never_routed(tmp_path):
+    """CAIS, scored through config.yml, has no consult_service: its unsure guesses stay its own."""
+    routing = _trained(tmp_path, ["PlayMusic", "Chat", "Weather"])
+    assert routing.intents == {"PlayMusic", "Chat", "Weather"}
+    ranking = [("Chat", 0.3), ("PlayMusic", 0.28), ("Weather", 0.2)]
+    [message] = routing.process([classified("社区医院在哪儿能不能告诉我", ranking)])
+    assert message.get("intent") == {"name": "Chat", "confidence": 0.3}
+    assert message.get(ROUTING_KEY) is None
+
+
+def test_a_model_trained_on_the_communitys_intents_is_routed(tmp_path):
+    routing = _trained(tmp_path, ["file_complaint", "consult_service", "book_service"])
+    ranking = [("file_complaint", 0.4), ("consult_service", 0.3), ("book_service", 0.3)]
+    [message] = routing.process([classified("家里洗衣机坏了 社区能不能派人来修", ranking)])
+    assert message.get("intent")["name"] == "consult_service"
+
+
+def test_a_model_trained_before_routing_learnt_its_intents_still_routes(tmp_path):
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = ConsultationRouting.get_default_config()
+    routing = ConsultationRouting.load(config, LocalModelStorage(tmp_path), Resource("never_trained"), context)
+    assert routing.intents is None

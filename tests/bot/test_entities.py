@@ -159,3 +159,48 @@ def test_a_measure_word_never_starts_a_time():
     text = "给我排个周二上午的剃头"
     result = reconcile(text, [learnt(text, "个周二", "date_time")])
     assert spans(text, result) == [("周二上午", "date_time")]
+
+
+def test_a_one_character_span_stays_where_training_annotates_one():
+    text = "放一首雪"
+    assert reconcile(text, [learnt(text, "雪", "song_name")]) == []
+    assert spans(text, reconcile(text, [learnt(text, "雪", "song_name")], {"song_name"})) == [("雪", "song_name")]
+
+
+def test_the_reconciler_learns_the_types_annotated_with_one_character(tmp_path):
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.rasa_components.entities import EntityReconciler
+
+    storage, resource = LocalModelStorage(tmp_path), Resource("reconciler")
+    context = ExecutionContext(GraphSchema({}), "test")
+    examples = [
+        Message(data={"text": "放一首雪", "intent": "PlayMusic", "entities": [learnt("放一首雪", "雪", "song_name")]}),
+        Message(
+            data={"text": "明天放周杰伦", "intent": "PlayMusic", "entities": [learnt("明天放周杰伦", "明天", "date")]}
+        ),
+    ]
+    EntityReconciler.create({}, storage, resource, context).train(TrainingData(training_examples=examples))
+    reconciler = EntityReconciler.load({}, storage, resource, context)
+    assert reconciler.single_character_types == {"song_name"}
+    text = "明晚放雪"
+    message = Message(data={"text": text, "entities": [learnt(text, "雪", "song_name"), learnt(text, "明", "date")]})
+    [message] = reconciler.process([message])
+    assert spans(text, message.get("entities")) == [("雪", "song_name")]
+
+
+def test_a_model_trained_before_the_reconciler_learnt_anything_still_loads(tmp_path):
+    """Its node has no stored resource: one-character spans are then fragments, as they were."""
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+
+    from bot.rasa_components.entities import EntityReconciler
+
+    context = ExecutionContext(GraphSchema({}), "test")
+    reconciler = EntityReconciler.load({}, LocalModelStorage(tmp_path), Resource("never_trained"), context)
+    assert reconciler.single_character_types == frozenset()
