@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Dict, Pattern
 
 # Asking whether the community can or does provide something, how to sign up, where, who, what conditions.
 _QUESTION = re.compile(
@@ -20,8 +21,13 @@ _QUESTION = re.compile(
             r"有没有|有木有|有莫得|有冇|有无|有没|没有.{0,6}[吗么嘛]",
             r"管不管|管吗|管么|归谁管|谁管|谁来管|找谁|问谁|谁负责|谁给|谁能给|谁帮忙|哪个部门|哪个单位|能给.{0,4}[吗么嘛]",
             r"收不收|要不要|给不给|办不办|送不送|教不教|帮不帮|让不让|用不用|开不开",
+            # Any "A不A" / "A没A" (发不发, 去不去, 来没来): the spoken yes-no question.
+            r"([\u4e00-\u9fff])[不没]\1",
+            r"干嘛|干啥|干什么|做什么|是啥|啥意思|什么意思|还是|谁来|谁能|谁可以|往哪|哪能",
             r"怎么|怎样|咋|如何|啷个|么样|哪样",
             r"哪儿|哪里|哪块|哪旮|哪边|在哪|去哪|到哪|哪个|啥地方|什么地方",
+            # 哪里 typed by sound as 那里 at the end of a question (避难所在那里).
+            r"(?:在|去|到)那(?:里|儿)(?:[\s，。？?！!]|$)",
             r"什么|啥|多少|几点|几号|几天|多久|多长时间|多大|几岁|啥时候|什么时候",
             r"条件|资格|手续|流程|材料|证件|标准|费用|收费|多少钱|要钱|免费",
             r"请问|问一下|问问|打听|咨询|了解一下|想知道|不知道|不晓得|晓得不|知道不",
@@ -52,7 +58,7 @@ _REQUEST = re.compile(
             r"(?:能不能|可不可以|能否|应该|最好)(?!帮|给我|上门)(?:.{0,8})"
             r"(?:装个|建个|换些|换成|改成|推出|开设|开通|出个|增加|增设|设置|多装|多建|多放|多组织|多搞|多开)",
             # A favour asked of neighbours, an offer of help, a look at the board: the mutual-help forms.
-            r"有(?:没有)?人(?:能|可以|愿意)?(?:帮我|帮忙|顺路|陪我)|找个人帮我",
+            r"有(?:没有)?人(?:能|可以|愿意)?(?:帮我|帮忙|顺路|陪我)|找个人帮我|谁(?:能|可以|愿意|有空)(?:帮我|帮俺|陪我|替我|顺路)",
             r"我(?:可以|能|愿意)(?:免费)?(?:教|帮|陪|带)|需求|我看看|看看(?:有|大家|邻居)|谁家在",
             # A problem reported for fixing: the complaint form.
             r"没人(?:管|修|拆|处理|清理|收拾|打扫)|怎么还没|太吵|扰民|乱停|乱扔|乱堆|违建|私自",
@@ -83,3 +89,33 @@ def read_cues(text: str) -> Cues:
     return Cues(
         asks=bool(_QUESTION.search(text)), requests=bool(_REQUEST.search(text)), legal=bool(_LEGAL.search(text))
     )
+
+
+# The words that decide an intent by themselves: a message with them keeps that intent even when it asks
+# something (工单GD…进度怎么样了, 让网格员给我回个电话, 送餐的师傅很耐心 好评, 好的 多少钱).
+_OWN_WORDS: Dict[str, Pattern[str]] = {
+    "check_ticket_status": re.compile(
+        r"[Gg][Dd]\d|工单|单子|编号|进度|怎么样了|处理得?怎么样|办得怎么样|有结果|有回复|了没|"
+        r"我(?:的|上次|上周|昨天|前天|前几天).{0,6}(?:投诉|预约|反映|求助|申请|报修)"
+    ),
+    "cancel_booking": re.compile(r"取消|退订|退掉|不去了|不约了|改期|改个?时间|改约"),
+    "request_human": re.compile(
+        r"人工|真人|活人|客服|机器|找个人|叫个人|来个人|找人(?:说|聊|跟)|当面|领导|负责人|书记|主任|值班的|"
+        r"(?:叫|让|请(?!问)|麻烦).{0,10}(?:来|过来|联系|打|回|跟我|给我|上门)|联系我|打给我|回(?:我|个)?电话|在不在|在吗"
+    ),
+    "give_feedback": re.compile(
+        r"满意|好评|差评|中评|点赞|点个赞|表扬|评价|评分|打分|不错|挺好|很好|太差|很差|态度|手艺|耐心|周到|贴心|"
+        r"热情|麻利|敷衍|马虎|[1-5１-５一二两三四五]\s*(?:颗星|星|分)"
+    ),
+    "affirm": re.compile(r"^\s*(?:好的?|是的?|对的?|嗯+|行|可以|确认|没问题|ok|OK)(?:[\s，,。.!！]|$)"),
+    "deny": re.compile(r"^\s*(?:不用了?|不要|不是|算了|不了|不必|没有)(?:[\s，,。.!！]|$)"),
+    "thank": re.compile(r"谢谢|感谢|多谢|谢了|辛苦"),
+    "goodbye": re.compile(r"再见|拜拜|没事了|先这样"),
+    "bot_challenge": re.compile(r"机器人|真人吗|是人吗|人工智能|\bAI\b|自动回复"),
+}
+
+
+def uses_words_of(intent: str, text: str) -> bool:
+    """Whether ``text`` has the words that decide ``intent`` by themselves (none for intents without any)."""
+    pattern = _OWN_WORDS.get(intent)
+    return bool(pattern and pattern.search(text))

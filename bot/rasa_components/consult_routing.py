@@ -3,9 +3,11 @@
 Placed after the intent classifier and the entity components, before FallbackClassifier: a
 question about a service that the catalogue answers confidently becomes ``consult_service`` (or
 ``ask_legal`` for a legal problem) even where the classifier chose a form, so rules answer it
-instead of asking “大概什么时候？”. The routed intent gets a fixed high confidence, so the fallback
-does not undo the decision; the parse result says what was changed under ``consult_routing``. The
-matched service is added as an entity where the resident wrote its name, so the conversation knows it.
+instead of asking “大概什么时候？”. Nothing the emergency detector finds dangerous is routed, so the
+guard still sees the classifier's report_emergency probability for every message it must alarm on.
+The routed intent gets a fixed high confidence, so the fallback does not undo the decision; the parse
+result says what was changed under ``consult_routing``. The matched service is added as an entity where
+the resident wrote its name, so the conversation knows it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from policy_kb.emergency import default_detector, emergency_probability
 from policy_kb.reloading import ReloadingKnowledgeBase
 from policy_kb.routing import ConsultationRouter, Route
 from policy_kb.schema import ServiceEntry
@@ -55,7 +58,9 @@ class ConsultationRouting(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> ConsultationRouting:
-        # Follows staff edits of the catalogue, as the action server does; built once, at load.
+        # Follows staff edits of the catalogue, as the action server does; built once, at load, with the
+        # emergency detector's dictionaries loaded now rather than on a resident's message.
+        default_detector().warm_up()
         return cls(config, ConsultationRouter(ReloadingKnowledgeBase()))
 
     @property
@@ -71,7 +76,15 @@ class ConsultationRouting(GraphComponent):
             if not intent or not text:
                 continue
             confidence = float((message.get(INTENT) or {}).get(CONFIDENCE_KEY, 1.0))
-            route = self.router.route(text, intent, _service_entity(message), _gives_details(message), confidence)
+            parsed = {INTENT: message.get(INTENT), INTENT_RANKING_KEY: message.get(INTENT_RANKING_KEY)}
+            route = self.router.route(
+                text,
+                intent,
+                _service_entity(message),
+                _gives_details(message),
+                confidence,
+                emergency_probability(parsed),
+            )
             if route is not None:
                 self._apply(message, route)
         return messages
