@@ -119,3 +119,18 @@ def uses_words_of(intent: str, text: str) -> bool:
     """Whether ``text`` has the words that decide ``intent`` by themselves (none for intents without any)."""
     pattern = _OWN_WORDS.get(intent)
     return bool(pattern and pattern.search(text))
+
+
+# A particular person or role asked to come, call or take over (让网格员给我回个电话, 叫社工来一趟, 找你们主任),
+# whatever else the message says: a ticket number in it (GD… 请工作人员联系我) does not make it a status query.
+_ROLE = r"个人|人|工作人员|网格员|社工|社工老师|书记|主任|负责人|领导|经理|管事的|值班的|调解员|同志|专人"
+_ASKS_PERSON = re.compile(
+    r"(?:叫|让|请(?!问)|麻烦)(?:个|一?位|你们的?|社区的?|我们的?|片区的?|负责的?|片的)*"
+    rf"(?:{_ROLE})[^，。,!！?？]{{0,8}}?(?:来|过来|联系|打电话|打个电话|回电话|回个电话|回我|跟我|给我打|接手|对接|当面)"
+    r"|找(?:你们的?|社区的?)?(?:负责的人|负责人|领导|主任|书记|管事的|值班的)|转人工|人工客服|找真人|当面(?:说|谈|聊|讲)"
+)
+
+
+def asks_for_person(text: str) -> bool:
+    """Whether the resident asks for a person or a role to come, call or take over."""
+    return bool(_ASKS_PERSON.search(text))

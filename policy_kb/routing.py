@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass
 from typing import Dict, FrozenSet
 
-from policy_kb.cues import read_cues, uses_words_of
+from policy_kb.cues import asks_for_person, read_cues, uses_words_of
 from policy_kb.emergency import detect
 from policy_kb.legal import GENERAL_TOPIC, LegalGuide
 from policy_kb.retrieval import KnowledgeBase
@@ -28,6 +28,10 @@ logger = logging.getLogger(__name__)
 
 CONSULT = "consult_service"
 LEGAL = "ask_legal"
+HUMAN = "request_human"
+# Intents a request for a person is mistaken for: a ticket number or a service named in it (GD… 请工作人员
+# 联系我, 让调解员给我打个电话, 家政的事我要找负责人当面说).
+PERSON_MISTAKEN_FOR: FrozenSet[str] = frozenset({"check_ticket_status", "cancel_booking", "give_feedback"})
 # Intents a question about a service is mistaken for: the forms, and the catch-alls.
 FORM_INTENTS: FrozenSet[str] = frozenset(
     {"book_service", "file_complaint", "make_suggestion", "post_mutual_help", "browse_mutual_help"}
@@ -93,6 +97,15 @@ class ConsultationRouter:
         if self._guide is None or self._guide.catalogue is not catalogue:  # first use, or staff reloaded it
             self._guide = LegalGuide(catalogue)
         return self._guide
+
+    def asks_for_person(
+        self, text: str, intent: str, confidence: float = 1.0, emergency_probability: float = 0.0
+    ) -> bool:
+        """Whether a message the classifier gave ``intent`` asks for a person or a role to come, call or take
+        over, and is therefore request_human (never an emergency, nor where the alarm rests on the classifier)."""
+        if intent in (EMERGENCY, HUMAN) or not (intent in PERSON_MISTAKEN_FOR or confidence < UNSURE_CONFIDENCE):
+            return False
+        return asks_for_person(text) and not _alarm_rests_on(text, intent, emergency_probability)
 
     def route(
         self,

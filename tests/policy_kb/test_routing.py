@@ -177,3 +177,21 @@ def test_any_unsure_guess_gives_way_to_a_strong_match(router):
     assert router.route("社区医院在哪儿 周末开门不", "post_mutual_help", confidence=0.3) is not None
     assert router.route("社区医院在哪儿 周末开门不", "report_emergency", confidence=0.3) is not None
     assert router.route("哈喽 有人在线不", "check_ticket_status", confidence=0.3) is None
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("工单GD20261130-0003 请工作人员联系我", "check_ticket_status"),
+        ("让调解员给我打个电话 GD20261202-0005", "cancel_booking"),
+        ("家政阿姨的事我要找你们负责人当面说", "give_feedback"),
+    ],
+)
+def test_a_person_asked_for_is_a_request_for_a_person(router, text, intent):
+    assert router.asks_for_person(text, intent)
+
+
+def test_a_person_asked_for_in_a_status_query_stays_one_when_the_words_ask_nobody(router):
+    assert not router.asks_for_person("GD20261129-0007 师傅怎么还没联系我", "check_ticket_status")
+    assert not router.asks_for_person("让网格员给我回个电话", "report_emergency")  # the guard decides
+    assert not router.asks_for_person("叫个人来跟我说", "book_service")  # a form's guess: the classifier's call
