@@ -31,6 +31,8 @@ _QUESTION = re.compile(
             r"什么|啥|多少|几点|几号|几天|多久|多长时间|多大|几岁|啥时候|什么时候",
             r"条件|资格|手续|流程|材料|证件|标准|费用|收费|多少钱|要钱|免费",
             r"请问|问一下|问问|打听|咨询|了解一下|想知道|不知道|不晓得|晓得不|知道不",
+            # A need told as a statement (想申请…, 想找个地方…, 白天没人看孩子) asks what there is for it.
+            r"想(?:申请|报名|参加|加入|学|了解)|想找.{0,10}(?:地方|医生|老师|工作|活干|去处)|没人(?:看|带|照顾|照看|陪|接)",
             r"哪有|哪些|哪家|有啥|能啥",
             # A question particle at the end of a sentence, or of a spoken phrase (voice input has no ？).
             r"[吗么嘛伐不没](?:[\s，。,！!…]|$)|[？?]",

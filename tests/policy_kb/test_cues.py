@@ -94,3 +94,11 @@ def test_a_question_without_an_intents_words():
     assert not uses_words_of("request_human", "网格员平时都管些啥事")
     assert not uses_words_of("check_ticket_status", "下水道堵了 有上门疏通的吗")
     assert not uses_words_of("inform", "社区医院在哪儿")  # answers have no words of their own
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["孩子一岁多 白天实在没人看", "我想申请高龄津贴", "老人痴呆了家里照顾不过来 想找个能看病又能住的地方"],
+)
+def test_a_need_told_as_a_statement_asks_what_there_is(text):
+    assert read_cues(text).is_question
