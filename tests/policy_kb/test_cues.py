@@ -102,3 +102,11 @@ def test_a_question_without_an_intents_words():
 )
 def test_a_need_told_as_a_statement_asks_what_there_is(text):
     assert read_cues(text).is_question
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["预约心理咨询 周五下午", "我会修自行车 可以免费帮邻居修", "有没有邻居顺路 明早带我去趟医院"],
+)
+def test_a_booking_or_a_favour_is_a_request_even_with_a_service_or_question_word_in_it(text):
+    assert not read_cues(text).is_question
