@@ -250,7 +250,5 @@ def _scaled(values: np.ndarray) -> np.ndarray:
 
 def _weighted_words(entry: ServiceEntry) -> List[str]:
     """The entry's words for the characters' opinion: its name, aliases and needs counted as in BM25."""
-    return [entry.name] * NAME_WEIGHT + list(entry.aliases) * ALIAS_WEIGHT + list(entry.needs) * NEED_WEIGHT + [
-        entry.summary,
-        entry.eligibility,
-    ]
+    named = [entry.name] * NAME_WEIGHT + list(entry.aliases) * ALIAS_WEIGHT
+    return named + list(entry.needs) * NEED_WEIGHT + [entry.summary, entry.eligibility]

@@ -1,7 +1,8 @@
 """Scores the development sets of this folder through a trained model, misses listed (they are ours to read).
 
 ``python -m tests.dev.measure [models/current.tar.gz]``: the service questions and situations as
-bench/consult.py scores them (the hold-back file in aggregate only) (routed, answered, form or ticket), then the intent controls (requests, feedback, a person asked for).
+bench/consult.py scores them (routed, answered, form or ticket; the hold-back file in aggregate only),
+then the intent controls (requests, feedback, a person asked for).
 """
 
 from __future__ import annotations
