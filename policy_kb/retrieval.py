@@ -3,7 +3,11 @@
 :class:`KnowledgeBase` is what actions depend on; :class:`BM25KnowledgeBase`
 implements it with jieba tokens (the project's user dictionary) and Okapi BM25, the
 question expanded with the NLU's synonyms and with catalogue words it writes with
-sound-alike characters (:mod:`policy_kb.homophones`).
+sound-alike characters (:mod:`policy_kb.homophones`), and a second opinion from characters
+(:mod:`policy_kb.char_ngrams`): entries are ranked by both, and a best entry is trusted when it is
+well ahead of the next or when both opinions put it first. On questions told as a situation, in words
+the catalogue does not use, the best entry was right and trusted for 0.62 of them with BM25 alone and
+0.78 with both (own development sets, tests/dev; the bench's own questions 0.91 and 0.935).
 Everything is built once, at construction, never per question: BM25's contribution of every
 indexed term to every entry is computed up front, so a question costs its tokenisation and one
 vector sum per token (well under a millisecond, even for a long rambling message).
@@ -23,6 +27,7 @@ import yaml
 from rank_bm25 import BM25Okapi
 
 from policy_kb.catalogue import Catalogue, load_catalogue
+from policy_kb.char_ngrams import CharNgramIndex
 from policy_kb.homophones import HomophoneIndex
 from policy_kb.schema import ServiceEntry
 
@@ -61,14 +66,22 @@ DIALECT = {
 _DIALECT = re.compile("|".join(sorted(map(re.escape, DIALECT), key=len, reverse=True)))
 # The recognised service entity outranks any lexical evidence.
 ENTITY_SCORE = 1000.0
+# How much the characters' opinion counts next to BM25's, each scaled to its best entry.
+CHAR_WEIGHT = 1.0
+# A best entry both opinions put first needs a smaller lead (but one: a bare "补贴" is several allowances).
+AGREED_MARGIN = 1.1
 # A token with no letter, digit or character (，？ …) says nothing about the service.
 _MEANINGFUL = re.compile(r"\w")
 
 
 @dataclass(frozen=True)
 class Hit:
+    """A candidate entry: ``score`` is BM25's evidence for it (the entity adds ENTITY_SCORE), ``similarity``
+    the characters' cosine similarity; hits are ranked by both together."""
+
     entry: ServiceEntry
     score: float
+    similarity: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -134,6 +147,7 @@ class BM25KnowledgeBase:
         self._synonyms = load_synonyms(synonyms_file)
         self._entries: Sequence[ServiceEntry] = self.catalogue.entries
         self._term_scores = self._index()
+        self._characters = CharNgramIndex([" ".join(_weighted_words(entry)) for entry in self._entries])
         self._token_synonyms, self._phrase_synonyms = self._split_synonyms()
         self._homophones = HomophoneIndex(
             ((entry.id, word.lower()) for entry in self._entries for word in (entry.name, *entry.aliases)),
@@ -207,14 +221,34 @@ class BM25KnowledgeBase:
             contribution = self._term_scores.get(token)
             if contribution is not None:
                 scores += contribution
+        similarities = self._characters.similarities(text)
+        ranking = _scaled(scores) + CHAR_WEIGHT * _scaled(similarities)
         named = self._resolve(service) if service else None
         if named is not None:
             scores[self._entries.index(named)] += ENTITY_SCORE
-        ranked = np.argsort(-scores, kind="stable")[:limit]
-        hits = [Hit(self._entries[i], float(scores[i])) for i in ranked if scores[i] > 0]
-        return Answer(hits=hits, confident=self._is_confident(hits))
+            ranking[self._entries.index(named)] += ENTITY_SCORE
+        # Only entries with some word of the question are candidates: characters alone (社区, 老人) are no answer.
+        candidates = [i for i in np.argsort(-ranking, kind="stable") if scores[i] > 0]
+        hits = [Hit(self._entries[i], float(scores[i]), float(similarities[i])) for i in candidates[:limit]]
+        agree = bool(candidates) and candidates[0] == int(np.argmax(scores)) == int(np.argmax(similarities))
+        return Answer(hits=hits, confident=self._is_confident(hits, [ranking[i] for i in candidates[:2]], agree))
 
-    def _is_confident(self, hits: List[Hit]) -> bool:
+    def _is_confident(self, hits: List[Hit], ranking: List[float], agree: bool) -> bool:
+        """Sure enough evidence, and the best entry well ahead of the next, or ahead and first in both opinions."""
         if not hits or hits[0].score < self.min_score:
             return False
-        return len(hits) == 1 or hits[0].score >= hits[1].score * self.min_margin
+        if len(hits) == 1 or ranking[0] >= ranking[1] * self.min_margin:
+            return True
+        return agree and ranking[0] >= ranking[1] * AGREED_MARGIN
+
+
+def _scaled(values: np.ndarray) -> np.ndarray:
+    """Scores divided by the best one, so two kinds of evidence can be added."""
+    best = float(values.max()) if len(values) else 0.0
+    return values / best if best > 0 else values
+
+
+def _weighted_words(entry: ServiceEntry) -> List[str]:
+    """The entry's words for the characters' opinion: its name, aliases and needs counted as in BM25."""
+    named = [entry.name] * NAME_WEIGHT + list(entry.aliases) * ALIAS_WEIGHT
+    return named + list(entry.needs) * NEED_WEIGHT + [entry.summary, entry.eligibility]

@@ -3,9 +3,13 @@
 Placed after the intent classifier and the entity components, before FallbackClassifier: a
 question about a service that the catalogue answers confidently becomes ``consult_service`` (or
 ``ask_legal`` for a legal problem) even where the classifier chose a form, so rules answer it
-instead of asking “大概什么时候？”. The routed intent gets a fixed high confidence, so the fallback
-does not undo the decision; the parse result says what was changed under ``consult_routing``. The
-matched service is added as an entity where the resident wrote its name, so the conversation knows it.
+instead of asking “大概什么时候？”. Nothing the emergency detector finds dangerous is routed, so the
+guard still sees the classifier's report_emergency probability for every message it must alarm on.
+The routed intent gets a fixed high confidence, so the fallback does not undo the decision; the parse
+result says what was changed under ``consult_routing``. The matched service is added as an entity where
+the resident wrote its name, so the conversation knows it. A request for a person or a role to come, call
+or take over becomes ``request_human`` where the classifier took it for a status query, a cancellation
+or feedback (a ticket number or a service named in it).
 
 It remembers the intents it was trained with and routes only to one of them: a model trained on other
 data (CAIS, the public benchmark scored through this pipeline) has no ``consult_service`` to route to,
@@ -26,8 +30,9 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from policy_kb.emergency import default_detector, emergency_probability
 from policy_kb.reloading import ReloadingKnowledgeBase
-from policy_kb.routing import ConsultationRouter, Route
+from policy_kb.routing import HUMAN, ConsultationRouter, Route
 from policy_kb.schema import ServiceEntry
 
 logger = logging.getLogger(__name__)
@@ -73,7 +78,9 @@ class ConsultationRouting(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> ConsultationRouting:
-        # Follows staff edits of the catalogue, as the action server does; built once, at load.
+        # Follows staff edits of the catalogue, as the action server does; built once, at load, with the
+        # emergency detector's dictionaries loaded now rather than on a resident's message.
+        default_detector().warm_up()
         return cls(config, ConsultationRouter(ReloadingKnowledgeBase()), None, model_storage, resource)
 
     @classmethod
@@ -92,6 +99,7 @@ class ConsultationRouting(GraphComponent):
                 intents = json.loads((directory / INTENTS_FILE).read_text(encoding="utf-8"))
         except ValueError:
             intents = None
+        default_detector().warm_up()
         return cls(config, ConsultationRouter(ReloadingKnowledgeBase()), intents, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -118,24 +126,38 @@ class ConsultationRouting(GraphComponent):
             if not intent or not text:
                 continue
             confidence = float((message.get(INTENT) or {}).get(CONFIDENCE_KEY, 1.0))
-            route = self.router.route(text, intent, _service_entity(message), _gives_details(message), confidence)
-            if route is not None and (self.intents is None or route.intent in self.intents):
+            parsed = {INTENT: message.get(INTENT), INTENT_RANKING_KEY: message.get(INTENT_RANKING_KEY)}
+            danger = emergency_probability(parsed)
+            if self.router.asks_for_person(text, intent, confidence, danger) and self._may_route_to(HUMAN):
+                self._rerank(message, HUMAN)
+                message.set(ROUTING_KEY, {"from": intent, "entry": None}, add_to_output=True)
+                continue
+            route = self.router.route(
+                text, intent, _service_entity(message), _gives_details(message), confidence, danger
+            )
+            if route is not None and self._may_route_to(route.intent):
                 self._apply(message, route)
         return messages
 
-    def _apply(self, message: Message, route: Route) -> None:
+    def _may_route_to(self, intent: str) -> bool:
+        """Only to an intent the model was trained with (any, for a model older than this rule)."""
+        return self.intents is None or intent in self.intents
+
+    def _rerank(self, message: Message, intent: str) -> None:
+        """``intent`` first with the routed confidence; the others share what is left, in their order."""
         confidence = float(self._config["routed_confidence"])
         ranking = [dict(item) for item in message.get(INTENT_RANKING_KEY) or [] if item.get(INTENT_NAME_KEY)]
-        others = [item for item in ranking if item[INTENT_NAME_KEY] != route.intent]
+        others = [item for item in ranking if item[INTENT_NAME_KEY] != intent]
         rest = sum(item.get(CONFIDENCE_KEY, 0.0) for item in others)
-        for item in others:  # the others share what is left, in their order
+        for item in others:
             item[CONFIDENCE_KEY] = (1 - confidence) * item.get(CONFIDENCE_KEY, 0.0) / rest if rest else 0.0
-        message.set(INTENT, {INTENT_NAME_KEY: route.intent, CONFIDENCE_KEY: confidence}, add_to_output=True)
+        message.set(INTENT, {INTENT_NAME_KEY: intent, CONFIDENCE_KEY: confidence}, add_to_output=True)
         message.set(
-            INTENT_RANKING_KEY,
-            [{INTENT_NAME_KEY: route.intent, CONFIDENCE_KEY: confidence}, *others],
-            add_to_output=True,
+            INTENT_RANKING_KEY, [{INTENT_NAME_KEY: intent, CONFIDENCE_KEY: confidence}, *others], add_to_output=True
         )
+
+    def _apply(self, message: Message, route: Route) -> None:
+        self._rerank(message, route.intent)
         entities = list(message.get(ENTITIES) or [])
         if not any(entity.get("entity") == SERVICE_ENTITY for entity in entities):
             found = _written_service(message.get(TEXT) or "", route.entry)

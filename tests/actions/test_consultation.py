@@ -165,3 +165,39 @@ def test_a_legal_answer_puts_the_service_the_question_matched_first(kb):
     dispatcher, _ = run(ActionAnswerLegal(knowledge_base=kb), text="遗产继承有纠纷 想找人调解", intent="ask_legal")
     routes = [m["name"] for m in dispatcher.messages if m.get("response") == "utter_legal_route"]
     assert routes[0] == "人民调解" and "公证服务" in routes  # the topic's order otherwise: 公证 first
+
+
+@pytest.mark.parametrize(
+    "text, guess, name, buttons",
+    [
+        # The classifier's guess, a form or an intent its words did not decide, is what the routing overrules.
+        ("家里老人下不了楼 吃饭能送上门不", "book_service", "上门送餐", ["1. 现在预约", "2. 找工作人员", "3. 先不用"]),
+        ("孩子放学早 家长下班晚 社区有地方看着写作业吗", "file_complaint", "课后托管", ["1. 找工作人员"]),
+        ("网格员平时都管些啥事 咋联系", "request_human", "网格员", ["1. 找工作人员"]),
+    ],
+)
+def test_a_need_phrased_question_is_answered_with_its_basis_and_numbered_options_not_a_form(
+    kb, store, text, guess, name, buttons
+):
+    """Through the NLU's routing (real router and catalogue) to the answer: no form, no ticket."""
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.rasa_components.consult_routing import ConsultationRouting
+    from policy_kb.routing import ConsultationRouter
+
+    routing = ConsultationRouting(ConsultationRouting.get_default_config(), ConsultationRouter(kb))
+    ranking = [{"name": guess, "confidence": 0.8}, {"name": "consult_service", "confidence": 0.2}]
+    message = Message(data={"text": text, "intent": ranking[0], "intent_ranking": ranking, "entities": []})
+    [parsed] = routing.process([message])
+    assert parsed.get("intent")["name"] == "consult_service"
+    dispatcher, _ = run(
+        ActionAnswerConsultation(tickets=store, knowledge_base=kb),
+        text=text,
+        intent="consult_service",
+        entities=parsed.get("entities"),
+    )
+    sent = responses(dispatcher)
+    assert sent[0] == "utter_service_overview" and dispatcher.messages[0]["name"] == name
+    assert any(response.startswith("utter_service_basis") for response in sent)
+    assert [button["title"] for button in dispatcher.messages[-1]["buttons"]] == buttons
+    assert store.tickets_of("resident-1", limit=10) == []

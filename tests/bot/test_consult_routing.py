@@ -97,3 +97,14 @@ def test_a_model_trained_before_routing_learnt_its_intents_still_routes(tmp_path
     config = ConsultationRouting.get_default_config()
     routing = ConsultationRouting.load(config, LocalModelStorage(tmp_path), Resource("never_trained"), context)
     assert routing.intents is None
+
+
+def test_a_request_for_a_person_with_a_ticket_number_becomes_request_human(component):
+    text = "工单GD20261130-0003 请工作人员联系我"
+    ticket = {"entity": "ticket_id", "value": "GD20261130-0003", "start": 2, "end": 17, "extractor": "Regex"}
+    ranking = [("check_ticket_status", 0.95), ("request_human", 0.05)]
+    [message] = component.process([classified(text, ranking, [ticket])])
+    assert message.get("intent") == {"name": "request_human", "confidence": 0.9}
+    assert [item["name"] for item in message.get("intent_ranking")] == ["request_human", "check_ticket_status"]
+    assert message.get("entities") == [ticket]  # the number stays, for the staff who take over
+    assert message.get(ROUTING_KEY) == {"from": "check_ticket_status", "entry": None}

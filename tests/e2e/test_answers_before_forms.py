@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from tickets.db import session_scope
-from tickets.models import Ticket
+from tickets.models import Ticket, TicketKind
 
 pytestmark = pytest.mark.e2e
 
@@ -22,6 +22,7 @@ def tickets_of(database_url: str, sender: str):
         ("有没有人能上门帮老人洗澡", "居家照护"),  # the classifier alone took it for the mutual-help board
         ("想找工作 社区管不管介绍", "社区就业服务"),  # … and this for a complaint
         ("附近有没有菜市场", "一刻钟便民生活圈"),
+        ("网格员平时都管些啥事", "网格员"),  # the classifier took it for a request for a person
     ],
 )
 def test_a_service_question_is_answered_from_the_catalogue_with_its_basis(assistant, resident, question, name):
@@ -37,3 +38,10 @@ def test_a_service_question_is_answered_from_the_catalogue_with_its_basis(assist
 
 def test_a_request_still_starts_its_form(assistant, resident):
     assert "什么时候" in resident().says("帮我预约上门理发")
+
+
+def test_a_person_asked_for_with_a_ticket_number_is_handed_over(assistant, resident):
+    someone = resident()
+    opened = someone.says("工单GD20261130-0003 请工作人员联系我")
+    [ticket] = tickets_of(assistant.database_url, someone.sender)
+    assert ticket.kind is TicketKind.handoff and ticket.number in opened

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from policy_kb.cues import read_cues
+from policy_kb.cues import asks_for_person, read_cues, uses_words_of
 
 
 @pytest.mark.parametrize(
@@ -45,3 +45,68 @@ def test_requests_are_not_questions(text):
 
 def test_a_statement_without_a_question_is_no_question():
     assert not read_cues("楼上天天半夜装修").asks
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "工单GD20261130-0003 请工作人员联系我",
+        "GD20261201-0012这个单子我想找负责的人当面说",
+        "让调解员给我打个电话 GD20261202-0005",
+        "叫你们社工来我家一趟",
+        "麻烦让片区网格员给我回个电话",
+        "找你们主任 这事我要说清楚",
+    ],
+)
+def test_a_person_or_role_asked_to_come_call_or_take_over(text):
+    assert asks_for_person(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "查一下GD20261129-0007",
+        "报修单号GD20261127-0058 师傅到现在还没联系我",  # no one was asked: a status query
+        "请问工作人员几点上班",
+        "社区能不能安排人上门理发",  # a service, not a person
+        "上门理发的师傅很耐心 五星",
+    ],
+)
+def test_no_person_asked_for(text):
+    assert not asks_for_person(text)
+
+
+@pytest.mark.parametrize(
+    "intent, text",
+    [
+        ("check_ticket_status", "GD20261129-0007 进度怎么样了"),
+        ("request_human", "让网格员给我回个电话"),
+        ("give_feedback", "送餐的师傅很准时 好评"),
+        ("cancel_booking", "明天的理发取消吧"),
+        ("affirm", "好的 那就这样"),
+    ],
+)
+def test_an_intents_own_words(intent, text):
+    assert uses_words_of(intent, text)
+
+
+def test_a_question_without_an_intents_words():
+    assert not uses_words_of("request_human", "网格员平时都管些啥事")
+    assert not uses_words_of("check_ticket_status", "下水道堵了 有上门疏通的吗")
+    assert not uses_words_of("inform", "社区医院在哪儿")  # answers have no words of their own
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["孩子一岁多 白天实在没人看", "我想申请高龄津贴", "老人痴呆了家里照顾不过来 想找个能看病又能住的地方"],
+)
+def test_a_need_told_as_a_statement_asks_what_there_is(text):
+    assert read_cues(text).is_question
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["预约心理咨询 周五下午", "我会修自行车 可以免费帮邻居修", "有没有邻居顺路 明早带我去趟医院"],
+)
+def test_a_booking_or_a_favour_is_a_request_even_with_a_service_or_question_word_in_it(text):
+    assert not read_cues(text).is_question

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from policy_kb import routing
+from policy_kb.emergency import Assessment
 from policy_kb.retrieval import BM25KnowledgeBase
 from policy_kb.routing import CONSULT, LEGAL, ConsultationRouter
 
@@ -57,10 +59,39 @@ def test_a_question_matching_the_forms_own_service_keeps_the_form(router):
     assert router.route("电梯坏了好几天了 怎么还没人修", "file_complaint") is None
 
 
-def test_intents_decided_by_their_own_words_are_never_rerouted(router):
-    intents = ("check_ticket_status", "cancel_booking", "request_human", "give_feedback", "inform", "affirm")
-    for intent in (*intents, "deny", "thank", "goodbye", "bot_challenge"):
-        assert router.route("社区医院在哪儿", intent) is None
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("GD20261129-0007 社区医院那个事怎么样了", "check_ticket_status"),
+        ("取消明天的理发 社区医院几点开门", "cancel_booking"),
+        ("让网格员给我回个电话 网格员管哪些事", "request_human"),
+        ("上门理发的师傅很耐心 五星 社区还有啥服务", "give_feedback"),
+        ("好的 助餐多少钱一顿", "affirm"),
+        ("谢谢 社区医院在哪儿", "thank"),
+    ],
+)
+def test_an_intent_its_own_words_decide_keeps_them(router, text, intent):
+    assert router.route(text, intent) is None
+
+
+@pytest.mark.parametrize(
+    "text, intent, entry",
+    [
+        ("网格员平时都管些啥事", "request_human", "grid-worker"),
+        ("下水道堵了 有没有上门疏通的师傅", "check_ticket_status", "home-repair"),
+        ("旧家具不要了 社区收不收", "deny", "recycling"),
+        ("居家养老服务都包括些啥", "inform", "home-care"),
+        ("社区医院在哪儿 周末开门不", "thank", "community-health-centre"),
+    ],
+)
+def test_a_strong_question_without_those_words_is_answered(router, text, intent, entry):
+    route = router.route(text, intent)
+    assert route is not None and (route.intent, route.entry.id) == (CONSULT, entry)
+
+
+def test_a_weak_match_leaves_an_intent_decided_by_its_words(router):
+    assert router.route("那个还要多久啊", "check_ticket_status") is None
+    assert router.route("可以吗", "affirm") is None
 
 
 @pytest.mark.parametrize(
@@ -88,11 +119,36 @@ def test_a_time_address_or_phone_makes_it_a_request(router):
     [
         "家里煤气味很大怎么办",
         "老伴洗澡时跌倒了 一直不吭声 咋办",  # no word of the emergency list, a catalogue entry matches
-        "我儿子判了缓刑 要到哪里报到",  # even a plain question: the emergency path decides, not routing
     ],
 )
-def test_an_emergency_is_never_rerouted(router, text):
+def test_an_emergency_the_detector_confirms_is_never_rerouted(router, text):
     assert router.route(text, "report_emergency") is None
+    assert router.route(text, "report_emergency", confidence=0.3) is None
+
+
+def test_a_question_the_classifier_took_for_an_emergency_is_answered_once_the_detector_clears_it(router):
+    # The guard would only have answered it with the menu: the catalogue answers it.
+    route = router.route("我儿子判了缓刑 要到哪里报到", "report_emergency", confidence=0.8)
+    assert route is not None and (route.intent, route.entry.id) == (CONSULT, "community-correction")
+
+
+def test_an_alarm_that_rests_on_the_classifier_is_kept(router, monkeypatch):
+    """Routing lowers the classifier's emergency probability: where the alarm needs it, nothing is routed."""
+
+    def detector_trusting_the_classifier(text, probability=None):
+        return Assessment("general", bool(probability and probability >= 0.5), "model")
+
+    monkeypatch.setattr(routing, "detect", detector_trusting_the_classifier)
+    text = "社区医院在哪儿 周末开门不"
+    assert router.route(text, "post_mutual_help", emergency_probability=0.6) is None
+    assert router.route(text, "post_mutual_help", emergency_probability=0.2) is not None
+
+
+def test_an_alarm_from_the_words_alone_does_not_stop_routing(router, monkeypatch):
+    """The guard alarms on a danger in the words whatever the intent: routing cannot change that, so it routes."""
+    monkeypatch.setattr(routing, "detect", lambda text, probability=None: Assessment("general", True, "situation"))
+    assert router.route("社区医院在哪儿 周末开门不", "post_mutual_help") is not None
+    assert router.route("社区医院在哪儿 周末开门不", "report_emergency") is None
 
 
 def test_a_legal_problem_goes_to_the_legal_answer(router):
@@ -117,7 +173,25 @@ def test_a_person_asked_for_stays_a_request_for_a_person(router):
     assert router.route("网格员在吗 我找他有事", "request_human", confidence=0.3) is None
 
 
-def test_any_unsure_guess_but_an_emergency_gives_way_to_a_strong_match(router):
-    assert router.route("社区医院在哪儿 周末开门不", "check_ticket_status", confidence=0.3) is not None
-    assert router.route("社区医院在哪儿 周末开门不", "check_ticket_status", confidence=0.6) is None
-    assert router.route("社区医院在哪儿 周末开门不", "report_emergency", confidence=0.3) is None
+def test_any_unsure_guess_gives_way_to_a_strong_match(router):
+    assert router.route("社区医院在哪儿 周末开门不", "post_mutual_help", confidence=0.3) is not None
+    assert router.route("社区医院在哪儿 周末开门不", "report_emergency", confidence=0.3) is not None
+    assert router.route("哈喽 有人在线不", "check_ticket_status", confidence=0.3) is None
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("工单GD20261130-0003 请工作人员联系我", "check_ticket_status"),
+        ("让调解员给我打个电话 GD20261202-0005", "cancel_booking"),
+        ("家政阿姨的事我要找你们负责人当面说", "give_feedback"),
+    ],
+)
+def test_a_person_asked_for_is_a_request_for_a_person(router, text, intent):
+    assert router.asks_for_person(text, intent)
+
+
+def test_a_person_asked_for_in_a_status_query_stays_one_when_the_words_ask_nobody(router):
+    assert not router.asks_for_person("GD20261129-0007 师傅怎么还没联系我", "check_ticket_status")
+    assert not router.asks_for_person("让网格员给我回个电话", "report_emergency")  # the guard decides
+    assert not router.asks_for_person("叫个人来跟我说", "book_service")  # a form's guess: the classifier's call
