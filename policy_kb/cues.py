@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Dict, Pattern
 
 # Asking whether the community can or does provide something, how to sign up, where, who, what conditions.
 _QUESTION = re.compile(
@@ -91,36 +90,6 @@ def read_cues(text: str) -> Cues:
     return Cues(
         asks=bool(_QUESTION.search(text)), requests=bool(_REQUEST.search(text)), legal=bool(_LEGAL.search(text))
     )
-
-
-# The words that decide an intent by themselves: a message with them keeps that intent even when it asks
-# something (工单GD…进度怎么样了, 让网格员给我回个电话, 送餐的师傅很耐心 好评, 好的 多少钱).
-_OWN_WORDS: Dict[str, Pattern[str]] = {
-    "check_ticket_status": re.compile(
-        r"[Gg][Dd]\d|工单|单子|编号|进度|怎么样了|处理得?怎么样|办得怎么样|有结果|有回复|了没|"
-        r"我(?:的|上次|上周|昨天|前天|前几天).{0,6}(?:投诉|预约|反映|求助|申请|报修)"
-    ),
-    "cancel_booking": re.compile(r"取消|退订|退掉|不去了|不约了|改期|改个?时间|改约"),
-    "request_human": re.compile(
-        r"人工|真人|活人|客服|机器|找个人|叫个人|来个人|找人(?:说|聊|跟)|当面|领导|负责人|书记|主任|值班的|"
-        r"(?:叫|让|请(?!问)|麻烦).{0,10}(?:来|过来|联系|打|回|跟我|给我|上门)|联系我|打给我|回(?:我|个)?电话|在不在|在吗"
-    ),
-    "give_feedback": re.compile(
-        r"满意|好评|差评|中评|点赞|点个赞|表扬|评价|评分|打分|不错|挺好|很好|太差|很差|态度|手艺|耐心|周到|贴心|"
-        r"热情|麻利|敷衍|马虎|[1-5１-５一二两三四五]\s*(?:颗星|星|分)"
-    ),
-    "affirm": re.compile(r"^\s*(?:好的?|是的?|对的?|嗯+|行|可以|确认|没问题|ok|OK)(?:[\s，,。.!！]|$)"),
-    "deny": re.compile(r"^\s*(?:不用了?|不要|不是|算了|不了|不必|没有)(?:[\s，,。.!！]|$)"),
-    "thank": re.compile(r"谢谢|感谢|多谢|谢了|辛苦"),
-    "goodbye": re.compile(r"再见|拜拜|没事了|先这样"),
-    "bot_challenge": re.compile(r"机器人|真人吗|是人吗|人工智能|\bAI\b|自动回复"),
-}
-
-
-def uses_words_of(intent: str, text: str) -> bool:
-    """Whether ``text`` has the words that decide ``intent`` by themselves (none for intents without any)."""
-    pattern = _OWN_WORDS.get(intent)
-    return bool(pattern and pattern.search(text))
 
 
 # A particular person or role asked to come, call or take over (让网格员给我回个电话, 叫社工来一趟, 找你们主任),

@@ -170,10 +170,10 @@ def test_a_legal_answer_puts_the_service_the_question_matched_first(kb):
 @pytest.mark.parametrize(
     "text, guess, name, buttons",
     [
-        # The classifier's guess, a form or an intent its words did not decide, is what the routing overrules.
+        # The classifier's guess, a form or an emergency the detector clears, is what the routing overrules.
         ("家里老人下不了楼 吃饭能送上门不", "book_service", "上门送餐", ["1. 现在预约", "2. 找工作人员", "3. 先不用"]),
         ("孩子放学早 家长下班晚 社区有地方看着写作业吗", "file_complaint", "课后托管", ["1. 找工作人员"]),
-        ("网格员平时都管些啥事 咋联系", "request_human", "网格员", ["1. 找工作人员"]),
+        ("小孩打疫苗去哪打 要带啥", "report_emergency", "社区卫生服务中心", ["1. 找工作人员"]),
     ],
 )
 def test_a_need_phrased_question_is_answered_with_its_basis_and_numbered_options_not_a_form(

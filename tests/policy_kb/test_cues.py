@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from policy_kb.cues import asks_for_person, read_cues, uses_words_of
+from policy_kb.cues import asks_for_person, read_cues
 
 
 @pytest.mark.parametrize(
@@ -74,26 +74,6 @@ def test_a_person_or_role_asked_to_come_call_or_take_over(text):
 )
 def test_no_person_asked_for(text):
     assert not asks_for_person(text)
-
-
-@pytest.mark.parametrize(
-    "intent, text",
-    [
-        ("check_ticket_status", "GD20261129-0007 进度怎么样了"),
-        ("request_human", "让网格员给我回个电话"),
-        ("give_feedback", "送餐的师傅很准时 好评"),
-        ("cancel_booking", "明天的理发取消吧"),
-        ("affirm", "好的 那就这样"),
-    ],
-)
-def test_an_intents_own_words(intent, text):
-    assert uses_words_of(intent, text)
-
-
-def test_a_question_without_an_intents_words():
-    assert not uses_words_of("request_human", "网格员平时都管些啥事")
-    assert not uses_words_of("check_ticket_status", "下水道堵了 有上门疏通的吗")
-    assert not uses_words_of("inform", "社区医院在哪儿")  # answers have no words of their own
 
 
 @pytest.mark.parametrize(
